@@ -1,0 +1,272 @@
+//! The error envelope and the error codes on the wire.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An error code. Kebab-case on the wire (`invalid-token`).
+///
+/// Codes this version does not know are kept as [`ErrorCode::Unknown`], so a client built
+/// against an older version still sees what the server said.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The visitor token is unknown.
+    InvalidToken,
+    /// The room does not exist, or is not the caller's.
+    InvalidRoom,
+    /// The room is closed.
+    RoomClosed,
+    /// The message does not exist in that room.
+    InvalidMessage,
+    /// The room has no agent.
+    InvalidAgent,
+    /// Not the author, editing or deleting disabled, or the edit window passed.
+    ActionNotAllowed,
+    /// The message text is longer than the server allows.
+    MessageSizeExceeded,
+    /// The client-chosen message `_id` is taken by another message.
+    DuplicateMessageId,
+    /// No agent is online and the server requires one.
+    NoAgentOnline,
+    /// The department does not exist.
+    InvalidDepartment,
+    /// The visitor still has an open room.
+    VisitorHasOpenRooms,
+    /// The request's parameters are malformed.
+    InvalidParams,
+    /// Missing or invalid agent credentials (HTTP 401).
+    NotLoggedIn,
+    /// Authenticated but not allowed (HTTP 403).
+    Unauthorized,
+    /// Unknown route (HTTP 404).
+    NotFound,
+    /// Known route, wrong method (HTTP 405).
+    MethodNotAllowed,
+    /// The body is not `application/json` (HTTP 415).
+    UnsupportedMediaType,
+    /// The body is over the size limit (HTTP 413).
+    PayloadTooLarge,
+    /// Too many requests (HTTP 429).
+    TooManyRequests,
+    /// The database is unavailable; the outcome of the request is unknown (HTTP 503).
+    ServiceUnavailable,
+    /// An unexpected server error (HTTP 500).
+    Internal,
+    /// A code this version does not know.
+    Unknown(String),
+}
+
+impl ErrorCode {
+    const TABLE: &'static [(ErrorCode, &'static str)] = &[
+        (Self::InvalidToken, "invalid-token"),
+        (Self::InvalidRoom, "invalid-room"),
+        (Self::RoomClosed, "room-closed"),
+        (Self::InvalidMessage, "invalid-message"),
+        (Self::InvalidAgent, "invalid-agent"),
+        (Self::ActionNotAllowed, "error-action-not-allowed"),
+        (Self::MessageSizeExceeded, "error-message-size-exceeded"),
+        (Self::DuplicateMessageId, "duplicate-message-id"),
+        (Self::NoAgentOnline, "no-agent-online"),
+        (Self::InvalidDepartment, "error-invalid-department"),
+        (Self::VisitorHasOpenRooms, "visitor-has-open-rooms"),
+        (Self::InvalidParams, "invalid-params"),
+        (Self::NotLoggedIn, "You must be logged in to do this."),
+        (Self::Unauthorized, "unauthorized"),
+        (Self::NotFound, "Resource not found"),
+        (Self::MethodNotAllowed, "Method not allowed"),
+        (Self::UnsupportedMediaType, "error-unsupported-media-type"),
+        (Self::PayloadTooLarge, "error-payload-too-large"),
+        (Self::TooManyRequests, "error-too-many-requests"),
+        (Self::ServiceUnavailable, "service-unavailable"),
+        (Self::Internal, "Internal server error"),
+    ];
+
+    /// The code as written on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unknown(code) => code,
+            known => Self::TABLE
+                .iter()
+                .find(|(code, _)| code == known)
+                .map_or("Internal server error", |(_, text)| text),
+        }
+    }
+
+    /// Reads a code from its wire form; unknown text becomes [`ErrorCode::Unknown`].
+    pub fn parse(text: &str) -> Self {
+        Self::TABLE
+            .iter()
+            .find(|(_, wire)| *wire == text)
+            .map_or_else(|| Self::Unknown(text.to_owned()), |(code, _)| code.clone())
+    }
+
+    /// The HTTP status that carries this code.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::NotLoggedIn => 401,
+            Self::Unauthorized => 403,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::TooManyRequests => 429,
+            Self::Internal => 500,
+            Self::ServiceUnavailable => 503,
+            _ => 400,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::parse(&text))
+    }
+}
+
+/// The body of every error reply: `{"success": false, "error": ..., "errorType"?: ...}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Always `false`.
+    pub success: bool,
+    /// The error: a bare code, `"[code]"`, or a sentence ending in `[code]`.
+    pub error: String,
+    /// The code, where the endpoint's style carries it separately.
+    #[serde(rename = "errorType", default, skip_serializing_if = "Option::is_none")]
+    pub error_type: Option<String>,
+}
+
+impl ErrorBody {
+    /// `{"success":false,"error":"<code>"}`: message, room and agent endpoints.
+    pub fn plain(code: &ErrorCode) -> Self {
+        let error = match code {
+            ErrorCode::UnsupportedMediaType => {
+                return Self::described("The body must be application/json", code)
+            }
+            ErrorCode::PayloadTooLarge => {
+                return Self::described("The request body is too large", code)
+            }
+            ErrorCode::TooManyRequests => {
+                format!("Too many requests, try again later [{code}]")
+            }
+            ErrorCode::VisitorHasOpenRooms => {
+                return Self::described("Cannot remove visitors with opened rooms", code)
+            }
+            _ => code.to_string(),
+        };
+        Self { success: false, error, error_type: None }
+    }
+
+    /// `{"success":false,"error":"[<code>]","errorType":"<code>"}`: `livechat/visitor*`
+    /// endpoints.
+    pub fn bracketed(code: &ErrorCode) -> Self {
+        match code {
+            ErrorCode::InvalidToken
+            | ErrorCode::InvalidRoom
+            | ErrorCode::InvalidParams
+            | ErrorCode::InvalidDepartment
+            | ErrorCode::Unknown(_) => Self {
+                success: false,
+                error: format!("[{code}]"),
+                error_type: Some(code.to_string()),
+            },
+            other => Self::plain(other),
+        }
+    }
+
+    /// `{"success":false,"error":"<sentence> [<code>]","errorType":"<code>"}`.
+    pub fn described(description: &str, code: &ErrorCode) -> Self {
+        Self {
+            success: false,
+            error: format!("{description} [{code}]"),
+            error_type: Some(code.to_string()),
+        }
+    }
+
+    /// The code this body carries: `errorType` when present, else a trailing `[code]` of
+    /// `error`, else `error` itself.
+    pub fn code(&self) -> ErrorCode {
+        if let Some(code) = &self.error_type {
+            return ErrorCode::parse(code);
+        }
+        let error = self.error.trim_end();
+        if let Some(open) = error.rfind('[').filter(|_| error.ends_with(']')) {
+            return ErrorCode::parse(&error[open + 1..error.len() - 1]);
+        }
+        ErrorCode::parse(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for (code, text) in ErrorCode::TABLE {
+            assert_eq!(code.as_str(), *text);
+            assert_eq!(&ErrorCode::parse(text), code);
+        }
+        assert_eq!(ErrorCode::parse("brand-new"), ErrorCode::Unknown("brand-new".into()));
+        assert_eq!(ErrorCode::Unknown("brand-new".into()).as_str(), "brand-new");
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(ErrorCode::InvalidToken.http_status(), 400);
+        assert_eq!(ErrorCode::NotLoggedIn.http_status(), 401);
+        assert_eq!(ErrorCode::NotFound.http_status(), 404);
+        assert_eq!(ErrorCode::ServiceUnavailable.http_status(), 503);
+    }
+
+    #[test]
+    fn envelopes_match_the_spec() {
+        let plain = serde_json::to_value(ErrorBody::plain(&ErrorCode::InvalidToken)).ok();
+        assert_eq!(plain, Some(json!({"success": false, "error": "invalid-token"})));
+        let bracketed = serde_json::to_value(ErrorBody::bracketed(&ErrorCode::InvalidToken)).ok();
+        assert_eq!(
+            bracketed,
+            Some(
+                json!({"success": false, "error": "[invalid-token]", "errorType": "invalid-token"})
+            )
+        );
+        let open = serde_json::to_value(ErrorBody::plain(&ErrorCode::VisitorHasOpenRooms)).ok();
+        assert_eq!(
+            open,
+            Some(json!({
+                "success": false,
+                "error": "Cannot remove visitors with opened rooms [visitor-has-open-rooms]",
+                "errorType": "visitor-has-open-rooms"
+            }))
+        );
+    }
+
+    #[test]
+    fn code_is_read_from_every_style() {
+        for body in
+            [ErrorBody::plain(&ErrorCode::RoomClosed), ErrorBody::bracketed(&ErrorCode::RoomClosed)]
+        {
+            assert_eq!(body.code(), ErrorCode::RoomClosed);
+        }
+        assert_eq!(
+            ErrorBody::plain(&ErrorCode::TooManyRequests).code(),
+            ErrorCode::TooManyRequests
+        );
+        assert_eq!(ErrorBody::plain(&ErrorCode::NotFound).code(), ErrorCode::NotFound);
+    }
+}

@@ -1,0 +1,109 @@
+//! Request and response types of the livechat API.
+//!
+//! The server and the SDK both build on these types, so they cannot disagree about paths,
+//! field names or the JSON envelope. One module per endpoint, each with a `Request`, a
+//! `Response` and an [`Endpoint`] implementation that names the HTTP method and route.
+#![warn(missing_docs)]
+
+mod error;
+mod ids;
+mod time;
+
+pub mod message;
+pub mod room;
+pub mod visitor;
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+pub use error::{ErrorBody, ErrorCode};
+pub use ids::{MessageId, RoomId, VisitorToken};
+pub use time::Timestamp;
+
+/// HTTP method of an endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// `GET`: the request travels in the path and query string.
+    Get,
+    /// `POST`: the request travels as a JSON body.
+    Post,
+    /// `PUT`: the request travels as a JSON body.
+    Put,
+    /// `DELETE`: the request travels as a JSON body.
+    Delete,
+}
+
+/// An API endpoint: its method, its route and the type of its successful reply.
+pub trait Endpoint: Serialize {
+    /// HTTP method.
+    const METHOD: Method;
+    /// Route pattern, with path parameters in braces (`/api/v1/livechat/message/{id}`).
+    const ROUTE: &'static str;
+    /// Payload of a successful reply (without the `success` flag).
+    type Response: Serialize + for<'de> Deserialize<'de>;
+
+    /// The concrete path of this request: [`Self::ROUTE`] with its parameters filled in.
+    fn path(&self) -> Cow<'static, str> {
+        Cow::Borrowed(Self::ROUTE)
+    }
+}
+
+/// A successful reply: the payload's fields plus `"success": true`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Success<T> {
+    /// The endpoint's payload.
+    #[serde(flatten)]
+    pub data: T,
+    /// Always `true`.
+    pub success: bool,
+}
+
+impl<T> Success<T> {
+    /// Wraps a payload.
+    pub fn new(data: T) -> Self {
+        Self { data, success: true }
+    }
+}
+
+/// Percent-encodes one path segment (everything but unreserved characters).
+pub fn encode_path_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Fills `{name}` placeholders of a route with percent-encoded values, in order.
+pub(crate) fn fill_route(route: &'static str, values: &[&str]) -> Cow<'static, str> {
+    let mut out = String::with_capacity(route.len() + 32);
+    let mut rest = route;
+    let mut values = values.iter();
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').map_or(rest.len(), |end| start + end + 1);
+        out.push_str(&values.next().map(|value| encode_path_segment(value)).unwrap_or_default());
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_filled_and_encoded() {
+        let path = fill_route("/api/v1/livechat/visitor/{token}", &["a b/c"]);
+        assert_eq!(path, "/api/v1/livechat/visitor/a%20b%2Fc");
+        let path = fill_route("/api/v1/livechat/agent.info/{rid}/{token}", &["r1", "t-1"]);
+        assert_eq!(path, "/api/v1/livechat/agent.info/r1/t-1");
+    }
+}

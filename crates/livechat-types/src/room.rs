@@ -1,0 +1,87 @@
+//! Rooms: `livechat/room`, `livechat/room.close` and `livechat/config`.
+
+pub mod close;
+pub mod config;
+pub mod open;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{message::UserRef, RoomId, Timestamp, VisitorToken};
+
+/// A livechat room.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Room {
+    /// The room's `_id`.
+    #[serde(rename = "_id")]
+    pub id: RoomId,
+    /// Always `l` (livechat).
+    pub t: String,
+    /// The visitor's display name.
+    pub fname: String,
+    /// The visitor.
+    pub v: RoomVisitor,
+    /// Whether the room is open.
+    pub open: bool,
+    /// Number of messages.
+    pub msgs: i64,
+    /// When it was opened.
+    pub ts: Timestamp,
+    /// Time of the last message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lm: Option<Timestamp>,
+    /// The agent serving the room.
+    #[serde(rename = "servedBy", default, skip_serializing_if = "Option::is_none")]
+    pub served_by: Option<ServedBy>,
+    /// Department id.
+    #[serde(rename = "departmentId", default, skip_serializing_if = "Option::is_none")]
+    pub department_id: Option<String>,
+    /// When it was closed.
+    #[serde(rename = "closedAt", default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Timestamp>,
+    /// Who closed it.
+    #[serde(rename = "closedBy", default, skip_serializing_if = "Option::is_none")]
+    pub closed_by: Option<UserRef>,
+    /// `visitor` or `user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closer: Option<String>,
+    /// How it was opened.
+    pub source: Source,
+    /// When it last changed.
+    #[serde(rename = "_updatedAt")]
+    pub updated_at: Timestamp,
+}
+
+/// The visitor of a room.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomVisitor {
+    /// The visitor's `_id`.
+    #[serde(rename = "_id")]
+    pub id: String,
+    /// The visitor's username.
+    pub username: String,
+    /// The visitor's token: only in replies to that visitor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<VisitorToken>,
+    /// Always `online`.
+    pub status: String,
+}
+
+/// The agent serving a room.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServedBy {
+    /// The agent's user id.
+    #[serde(rename = "_id")]
+    pub id: String,
+    /// The agent's username.
+    pub username: String,
+    /// Since when.
+    pub ts: Timestamp,
+}
+
+/// How a room was opened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// `widget` or `api`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}

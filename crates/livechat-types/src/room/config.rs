@@ -1,0 +1,61 @@
+//! `GET /api/v1/livechat/config?token=&department=`: what the widget needs to start.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::Room;
+use crate::{visitor::Visitor, Endpoint, Method, VisitorToken};
+
+/// Query of a config request.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    /// A visitor token: adds the visitor, its open room and its agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<VisitorToken>,
+    /// Department id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+}
+
+/// Reply to a config request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    /// The configuration.
+    pub config: Config,
+}
+
+/// The livechat configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    /// Whether livechat is enabled.
+    pub enabled: bool,
+    /// Whether an agent is available: chat when true, the offline form when false.
+    pub online: bool,
+    /// Widget settings.
+    pub settings: Map<String, Value>,
+    /// Widget theme.
+    pub theme: Map<String, Value>,
+    /// Widget texts.
+    pub messages: Map<String, Value>,
+    /// Departments (`_id`, `name`, ...).
+    pub departments: Vec<Value>,
+    /// Triggers.
+    pub triggers: Vec<Value>,
+    /// Resources such as `sound`.
+    pub resources: Map<String, Value>,
+    /// The visitor, when a known token was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guest: Option<Visitor>,
+    /// The visitor's open room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<Room>,
+    /// The agent serving that room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<Value>,
+}
+
+impl Endpoint for Request {
+    const METHOD: Method = Method::Get;
+    const ROUTE: &'static str = "/api/v1/livechat/config";
+    type Response = Response;
+}

@@ -1,0 +1,71 @@
+//! `POST /api/v1/livechat/visitor`: register a visitor, or update the one with this token.
+
+use serde::{Deserialize, Serialize};
+
+use super::Visitor;
+use crate::{Endpoint, Method, VisitorToken};
+
+/// Body of a register-visitor request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    /// The visitor's details.
+    pub visitor: NewVisitor,
+}
+
+/// The visitor's details. Only `token` is required.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewVisitor {
+    /// The visitor's token, chosen by the client (1-256 characters).
+    pub token: VisitorToken,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// E-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Username; `guest-<n>` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Department id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// Custom fields.
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    pub custom_fields: Option<Vec<CustomField>>,
+}
+
+/// One custom field of a visitor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomField {
+    /// Field name.
+    pub key: String,
+    /// Field value.
+    pub value: String,
+    /// Whether to replace a value that is already set.
+    #[serde(default)]
+    pub overwrite: bool,
+}
+
+impl Request {
+    /// Registers a visitor with just a token.
+    pub fn new(token: VisitorToken) -> Self {
+        Self { visitor: NewVisitor { token, ..NewVisitor::default() } }
+    }
+}
+
+/// Reply to a register-visitor request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    /// The registered visitor.
+    pub visitor: Visitor,
+}
+
+impl Endpoint for Request {
+    const METHOD: Method = Method::Post;
+    const ROUTE: &'static str = "/api/v1/livechat/visitor";
+    type Response = Response;
+}
