@@ -1,0 +1,136 @@
+//! Command line and environment: every setting is a flag with an environment variable of
+//! the same name (SPEC section 11).
+
+use std::time::Duration;
+
+use clap::{ArgAction, Parser, ValueEnum};
+
+use crate::db::Backend;
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The server's configuration.
+#[derive(Clone, Debug, Parser)]
+#[command(
+    name = "livechat-server",
+    version,
+    about = "Livechat backend speaking the Rocket.Chat Livechat REST API"
+)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "LIVECHAT_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: String,
+    /// SQLite file (`path` or `sqlite://path`) or PostgreSQL URL (`postgres://...`).
+    #[arg(long, env = "LIVECHAT_DATABASE_URL", default_value = "livechat.db")]
+    pub database_url: String,
+    /// Read connections in the pool.
+    #[arg(long, env = "LIVECHAT_DB_POOL_SIZE", default_value_t = 8)]
+    pub db_pool_size: u32,
+    /// How long a request waits for the database before it gets 503.
+    #[arg(long, env = "LIVECHAT_DB_TIMEOUT_MS", default_value_t = 2000)]
+    pub db_timeout_ms: u64,
+    /// Public base URL of this server, as browsers reach it.
+    #[arg(long, env = "LIVECHAT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Longest message text, in characters.
+    #[arg(long, env = "LIVECHAT_MESSAGE_MAX_CHARS", default_value_t = 5000)]
+    pub message_max_chars: usize,
+    /// Whether visitors may edit their messages.
+    #[arg(long, env = "LIVECHAT_ALLOW_EDIT", default_value_t = true, action = ArgAction::Set)]
+    pub allow_edit: bool,
+    /// Whether visitors may delete their messages.
+    #[arg(long, env = "LIVECHAT_ALLOW_DELETE", default_value_t = true, action = ArgAction::Set)]
+    pub allow_delete: bool,
+    /// Minutes after sending during which a message may be edited or deleted (0: always).
+    #[arg(long, env = "LIVECHAT_EDIT_WINDOW_MINUTES", default_value_t = 0)]
+    pub edit_window_minutes: u64,
+    /// Largest request body, in bytes.
+    #[arg(long, env = "LIVECHAT_BODY_LIMIT", default_value_t = 64 * 1024)]
+    pub body_limit: usize,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "LIVECHAT_WORKERS")]
+    pub workers: Option<usize>,
+    /// Log format.
+    #[arg(long, env = "LIVECHAT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// The defaults, on the given database (for tests and embedding).
+    pub fn with_database(database_url: impl Into<String>) -> Self {
+        Self {
+            bind: "127.0.0.1:0".into(),
+            database_url: database_url.into(),
+            db_pool_size: 4,
+            db_timeout_ms: 2000,
+            public_url: None,
+            message_max_chars: 5000,
+            allow_edit: true,
+            allow_delete: true,
+            edit_window_minutes: 0,
+            body_limit: 64 * 1024,
+            workers: Some(1),
+            log_format: LogFormat::Text,
+        }
+    }
+
+    /// The database the URL names.
+    pub fn backend(&self) -> Backend {
+        Backend::from_url(&self.database_url)
+    }
+
+    /// How long a request waits for the database.
+    pub fn db_timeout(&self) -> Duration {
+        Duration::from_millis(self.db_timeout_ms.max(1))
+    }
+
+    /// The effective configuration for the start-up log line, secrets masked.
+    pub fn describe(&self) -> String {
+        format!(
+            "bind={} database={} db_pool_size={} db_timeout_ms={} public_url={} \
+             message_max_chars={} allow_edit={} allow_delete={} edit_window_minutes={} \
+             body_limit={} log_format={:?}",
+            self.bind,
+            self.backend().masked(),
+            self.db_pool_size,
+            self.db_timeout_ms,
+            self.public_url.as_deref().unwrap_or("(from bind)"),
+            self.message_max_chars,
+            self.allow_edit,
+            self.allow_delete,
+            self.edit_window_minutes,
+            self.body_limit,
+            self.log_format,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse() {
+        let config = Config::try_parse_from([
+            "livechat-server",
+            "--bind",
+            "0.0.0.0:8080",
+            "--database-url",
+            "postgres://u:pw@h/db",
+            "--allow-edit",
+            "false",
+        ])
+        .expect("valid flags");
+        assert_eq!(config.bind, "0.0.0.0:8080");
+        assert!(!config.allow_edit);
+        assert!(config.allow_delete);
+        assert!(!config.describe().contains("pw"));
+    }
+}

@@ -1,0 +1,231 @@
+//! Storage: one codebase for SQLite and PostgreSQL.
+//!
+//! Reads go through an r2d2 pool. Writes go through one [`Writer`] per process, which commits
+//! whatever requests are waiting in one transaction (group commit); see `writer.rs`.
+
+pub mod messages;
+pub mod models;
+pub mod rooms;
+pub mod schema;
+pub mod visitors;
+mod writer;
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::ManageConnection;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub use writer::Writer;
+
+/// A connection to the configured backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    /// PostgreSQL.
+    Postgres(PgConnection),
+    /// SQLite.
+    Sqlite(SqliteConnection),
+}
+
+/// The pool of read connections.
+pub type DbPool = r2d2::Pool<DbManager>;
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+/// Which database a URL names, decided once from its scheme.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A PostgreSQL connection URL.
+    Postgres(String),
+    /// A path to a SQLite file.
+    Sqlite(String),
+}
+
+impl Backend {
+    /// `postgres://` and `postgresql://` select PostgreSQL; `sqlite://path` or a bare path
+    /// selects SQLite.
+    pub fn from_url(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::Postgres(url.to_owned())
+        } else {
+            Self::Sqlite(url.strip_prefix("sqlite://").unwrap_or(url).to_owned())
+        }
+    }
+
+    /// The URL with any password masked, for logs.
+    pub fn masked(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{path}"),
+            Self::Postgres(url) => mask_password(url),
+        }
+    }
+}
+
+fn mask_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else { return url.to_owned() };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let user_info = &rest[..at];
+            let user = user_info.split(':').next().unwrap_or_default();
+            let masked = if user_info.contains(':') { format!("{user}:***") } else { user.into() };
+            format!("{}{masked}{}", &url[..scheme_end], &rest[at..])
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Opens connections to exactly the configured backend (never guesses from the URL at
+/// connect time, so a PostgreSQL outage cannot silently open a SQLite file).
+#[derive(Clone, Debug)]
+pub struct DbManager {
+    backend: Backend,
+    busy_timeout: Duration,
+}
+
+impl DbManager {
+    /// A manager for `backend`; `busy_timeout` bounds how long SQLite waits for a lock and
+    /// how long PostgreSQL takes to connect.
+    pub fn new(backend: Backend, busy_timeout: Duration) -> Self {
+        Self { backend, busy_timeout }
+    }
+
+    /// Opens one connection, with the session settings this service relies on.
+    pub fn connect(&self) -> Result<DbConn, diesel::ConnectionError> {
+        match &self.backend {
+            Backend::Postgres(url) => {
+                let url = with_connect_timeout(url, self.busy_timeout);
+                let mut conn = PgConnection::establish(&url)?;
+                conn.batch_execute("SET synchronous_commit = on")
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Postgres(conn))
+            }
+            Backend::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)?;
+                let pragmas = format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                    self.busy_timeout.as_millis()
+                );
+                conn.batch_execute(&pragmas)
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let seconds = timeout.as_secs().max(1);
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}connect_timeout={seconds}")
+}
+
+impl ManageConnection for DbManager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        DbManager::connect(self).map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        use diesel::connection::TransactionManager;
+        <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+/// Applies pending migrations. On PostgreSQL this holds an advisory lock, so instances that
+/// start together do not race.
+pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
+    const LOCK: i64 = 0x6c69_7665_6368_6174; // "livechat"
+    let applied = match conn {
+        DbConn::Postgres(conn) => {
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({LOCK})"))?;
+            let applied = conn.run_pending_migrations(PG_MIGRATIONS).map(drop);
+            conn.batch_execute(&format!("SELECT pg_advisory_unlock({LOCK})"))?;
+            applied
+        }
+        DbConn::Sqlite(conn) => conn.run_pending_migrations(SQLITE_MIGRATIONS).map(drop),
+    };
+    applied.map_err(|err| anyhow::format_err!("migrations failed: {err}"))
+}
+
+/// The storage of a running server: a read pool and the writer.
+#[derive(Clone)]
+pub struct Database {
+    /// Read connections.
+    pub pool: DbPool,
+    /// The one writer.
+    pub writer: Writer,
+}
+
+impl Database {
+    /// Connects, migrates and starts the writer.
+    pub fn open(backend: Backend, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
+        let manager = DbManager::new(backend, timeout);
+        let mut conn = manager.connect().context("cannot connect to the database")?;
+        migrate(&mut conn)?;
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(timeout)
+            .build_unchecked(manager.clone());
+        let writer = Writer::start(manager, conn, timeout);
+        Ok(Self { pool, writer })
+    }
+}
+
+/// Whether a diesel error is a unique-constraint violation.
+pub fn is_unique_violation(err: &DieselError) -> bool {
+    matches!(err, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+}
+
+/// Whether a diesel error means the database itself is unreachable or unwell (as opposed to
+/// a problem with one query).
+pub fn is_unavailable(err: &DieselError) -> bool {
+    match err {
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+        | DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _)
+        | DieselError::BrokenTransactionManager
+        | DieselError::AlreadyInTransaction => true,
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let message = info.message().to_ascii_lowercase();
+            ["database is locked", "disk", "full", "connection", "terminat", "i/o", "deadlock"]
+                .iter()
+                .any(|needle| message.contains(needle))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_is_chosen_by_scheme() {
+        assert_eq!(Backend::from_url("livechat.db"), Backend::Sqlite("livechat.db".into()));
+        assert_eq!(Backend::from_url("sqlite:///tmp/x.db"), Backend::Sqlite("/tmp/x.db".into()));
+        assert!(matches!(Backend::from_url("postgres://u@h/db"), Backend::Postgres(_)));
+    }
+
+    #[test]
+    fn passwords_are_masked() {
+        let backend = Backend::from_url("postgres://user:secret@host:5432/db");
+        assert_eq!(backend.masked(), "postgres://user:***@host:5432/db");
+        assert_eq!(Backend::from_url("postgres://host/db").masked(), "postgres://host/db");
+    }
+}

@@ -1,0 +1,214 @@
+//! Rows as stored, and their conversion to the wire types.
+
+use diesel::prelude::*;
+use livechat_types::message::{Message, MessageUser, UserRef};
+use livechat_types::room::{Room, RoomVisitor, ServedBy, Source};
+use livechat_types::visitor::{Email, Phone, Visitor};
+use livechat_types::{MessageId, RoomId, Timestamp, VisitorToken};
+
+use super::schema::{messages, rooms, visitors};
+
+/// A visitor row.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = visitors, treat_none_as_null = true)]
+pub struct VisitorRow {
+    pub id: String,
+    pub token: String,
+    pub username: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub department: Option<String>,
+    pub custom_fields: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl VisitorRow {
+    /// The visitor as its owner sees it (token included).
+    pub fn to_wire(&self) -> Visitor {
+        Visitor {
+            id: self.id.clone(),
+            token: VisitorToken::from(self.token.as_str()),
+            username: self.username.clone(),
+            name: self.name.clone(),
+            emails: self.email.as_ref().map(|address| vec![Email { address: address.clone() }]),
+            phone: self.phone.as_ref().map(|number| vec![Phone { phone_number: number.clone() }]),
+            department: self.department.clone(),
+            custom_fields: self
+                .custom_fields
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok()),
+            status: "online".to_owned(),
+            ts: Timestamp(self.created_at),
+            updated_at: Timestamp(self.updated_at),
+        }
+    }
+
+    /// The name shown for this visitor.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.username)
+    }
+}
+
+/// A room row.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = rooms)]
+pub struct RoomRow {
+    pub id: String,
+    pub visitor_id: String,
+    pub fname: String,
+    pub open: bool,
+    pub msgs: i64,
+    pub created_at: i64,
+    pub last_message_at: Option<i64>,
+    pub last_ts: i64,
+    pub served_by_id: Option<String>,
+    pub served_by_username: Option<String>,
+    pub served_at: Option<i64>,
+    pub department_id: Option<String>,
+    pub closed_at: Option<i64>,
+    pub closed_by_id: Option<String>,
+    pub closed_by_username: Option<String>,
+    pub closer: Option<String>,
+    pub source_type: String,
+    pub updated_at: i64,
+}
+
+impl RoomRow {
+    /// The room on the wire. `visitor` is its visitor; the token is included only when
+    /// `with_token` is set (replies to that visitor).
+    pub fn to_wire(&self, visitor: &VisitorRow, with_token: bool) -> Room {
+        Room {
+            id: RoomId::from(self.id.as_str()),
+            t: "l".to_owned(),
+            fname: self.fname.clone(),
+            v: RoomVisitor {
+                id: visitor.id.clone(),
+                username: visitor.username.clone(),
+                token: with_token.then(|| VisitorToken::from(visitor.token.as_str())),
+                status: "online".to_owned(),
+            },
+            open: self.open,
+            msgs: self.msgs,
+            ts: Timestamp(self.created_at),
+            lm: self.last_message_at.map(Timestamp),
+            served_by: match (&self.served_by_id, &self.served_by_username) {
+                (Some(id), Some(username)) => Some(ServedBy {
+                    id: id.clone(),
+                    username: username.clone(),
+                    ts: Timestamp(self.served_at.unwrap_or(self.created_at)),
+                }),
+                _ => None,
+            },
+            department_id: self.department_id.clone(),
+            closed_at: self.closed_at.map(Timestamp),
+            closed_by: match (&self.closed_by_id, &self.closed_by_username) {
+                (Some(id), Some(username)) => {
+                    Some(UserRef { id: id.clone(), username: username.clone() })
+                }
+                _ => None,
+            },
+            closer: self.closer.clone(),
+            source: Source { kind: self.source_type.clone() },
+            updated_at: Timestamp(self.updated_at),
+        }
+    }
+}
+
+/// A message row. Deleted messages stay as tombstones (no text) so their id stays taken.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = messages)]
+pub struct MessageRow {
+    pub id: String,
+    pub rid: String,
+    pub msg: String,
+    pub ts: i64,
+    pub updated_at: i64,
+    pub author_id: String,
+    pub author_username: String,
+    pub author_name: Option<String>,
+    pub visitor_id: Option<String>,
+    pub alias: Option<String>,
+    pub kind: Option<String>,
+    pub edited_at: Option<i64>,
+    pub edited_by_id: Option<String>,
+    pub edited_by_username: Option<String>,
+    pub deleted: bool,
+}
+
+impl MessageRow {
+    /// A message written by `visitor` into `room_id` at `ts`.
+    pub fn from_visitor(
+        id: String,
+        room_id: &str,
+        visitor: &VisitorRow,
+        text: String,
+        ts: i64,
+    ) -> Self {
+        Self {
+            id,
+            rid: room_id.to_owned(),
+            msg: text,
+            ts,
+            updated_at: ts,
+            author_id: visitor.id.clone(),
+            author_username: visitor.username.clone(),
+            author_name: visitor.name.clone(),
+            visitor_id: Some(visitor.id.clone()),
+            alias: None,
+            kind: None,
+            edited_at: None,
+            edited_by_id: None,
+            edited_by_username: None,
+            deleted: false,
+        }
+    }
+
+    /// A system message of type `kind` in `room_id`, attributed to `visitor`.
+    pub fn system(
+        id: String,
+        room_id: &str,
+        visitor: &VisitorRow,
+        kind: &str,
+        text: String,
+        ts: i64,
+    ) -> Self {
+        Self {
+            kind: Some(kind.to_owned()),
+            visitor_id: None,
+            ..Self::from_visitor(id, room_id, visitor, text, ts)
+        }
+    }
+
+    /// Whether `visitor_id` wrote this (as a visitor, not a system message).
+    pub fn is_written_by_visitor(&self, visitor_id: &str) -> bool {
+        self.kind.is_none() && self.visitor_id.as_deref() == Some(visitor_id)
+    }
+
+    /// The message on the wire.
+    pub fn to_wire(&self) -> Message {
+        Message {
+            id: MessageId::from(self.id.as_str()),
+            room_id: RoomId::from(self.rid.as_str()),
+            text: self.msg.clone(),
+            ts: Timestamp(self.ts),
+            ls: Timestamp(self.updated_at),
+            u: MessageUser {
+                id: self.author_id.clone(),
+                username: self.author_username.clone(),
+                name: self.author_name.clone(),
+            },
+            alias: self.alias.clone(),
+            updated_at: Timestamp(self.updated_at),
+            edited_at: self.edited_at.map(Timestamp),
+            edited_by: match (&self.edited_by_id, &self.edited_by_username) {
+                (Some(id), Some(username)) => {
+                    Some(UserRef { id: id.clone(), username: username.clone() })
+                }
+                _ => None,
+            },
+            kind: self.kind.clone(),
+        }
+    }
+}

@@ -1,0 +1,70 @@
+// Mirrors the migrations in `migrations/`; keep the two in step.
+
+diesel::table! {
+    counters (name) {
+        name -> Text,
+        value -> BigInt,
+    }
+}
+
+diesel::table! {
+    visitors (id) {
+        id -> Text,
+        token -> Text,
+        username -> Text,
+        name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        department -> Nullable<Text>,
+        custom_fields -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    rooms (id) {
+        id -> Text,
+        visitor_id -> Text,
+        fname -> Text,
+        open -> Bool,
+        msgs -> BigInt,
+        created_at -> BigInt,
+        last_message_at -> Nullable<BigInt>,
+        last_ts -> BigInt,
+        served_by_id -> Nullable<Text>,
+        served_by_username -> Nullable<Text>,
+        served_at -> Nullable<BigInt>,
+        department_id -> Nullable<Text>,
+        closed_at -> Nullable<BigInt>,
+        closed_by_id -> Nullable<Text>,
+        closed_by_username -> Nullable<Text>,
+        closer -> Nullable<Text>,
+        source_type -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Text,
+        rid -> Text,
+        msg -> Text,
+        ts -> BigInt,
+        updated_at -> BigInt,
+        author_id -> Text,
+        author_username -> Text,
+        author_name -> Nullable<Text>,
+        visitor_id -> Nullable<Text>,
+        alias -> Nullable<Text>,
+        kind -> Nullable<Text>,
+        edited_at -> Nullable<BigInt>,
+        edited_by_id -> Nullable<Text>,
+        edited_by_username -> Nullable<Text>,
+        deleted -> Bool,
+    }
+}
+
+diesel::joinable!(rooms -> visitors (visitor_id));
+diesel::joinable!(messages -> rooms (rid));
+diesel::allow_tables_to_appear_in_same_query!(counters, visitors, rooms, messages);

@@ -1,0 +1,44 @@
+//! The `visitors` table.
+
+use diesel::prelude::*;
+
+use super::models::VisitorRow;
+use super::schema::{counters, visitors};
+use super::DbConn;
+
+/// The visitor with this token.
+pub fn find_by_token(conn: &mut DbConn, token: &str) -> QueryResult<Option<VisitorRow>> {
+    visitors::table
+        .filter(visitors::token.eq(token))
+        .select(VisitorRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The visitor with this id.
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<VisitorRow>> {
+    visitors::table.find(id).select(VisitorRow::as_select()).first(conn).optional()
+}
+
+/// Stores a new visitor.
+pub fn insert(conn: &mut DbConn, row: &VisitorRow) -> QueryResult<()> {
+    diesel::insert_into(visitors::table).values(row).execute(conn).map(drop)
+}
+
+/// Replaces a visitor's details.
+pub fn update(conn: &mut DbConn, row: &VisitorRow) -> QueryResult<()> {
+    diesel::update(visitors::table.find(&row.id)).set(row).execute(conn).map(drop)
+}
+
+/// Removes a visitor; its rooms and messages go with it (foreign keys cascade).
+pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+    diesel::delete(visitors::table.find(id)).execute(conn).map(drop)
+}
+
+/// The next `n` for a `guest-<n>` username.
+pub fn next_guest_number(conn: &mut DbConn) -> QueryResult<i64> {
+    diesel::update(counters::table.find("guest"))
+        .set(counters::value.eq(counters::value + 1))
+        .execute(conn)?;
+    counters::table.find("guest").select(counters::value).first(conn)
+}

@@ -1,0 +1,156 @@
+//! The writer: one connection that commits every waiting write in one transaction.
+//!
+//! Each request's write runs inside its own savepoint, so one failing request (a business
+//! error, a unique violation) rolls back only its own changes. Callers are answered only
+//! after the commit that covers their change: a success is durable, and if the commit fails
+//! every caller of the batch gets 503 and may retry.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{DbConn, DbManager};
+use crate::error::ApiError;
+
+/// How many writes one transaction takes at most.
+const MAX_BATCH: usize = 512;
+/// How many writes may wait for the writer before callers wait to enqueue.
+const QUEUE_DEPTH: usize = 8192;
+
+type Completion = Box<dyn FnOnce(Result<(), ApiError>) + Send>;
+
+struct Job {
+    /// Jobs are run in the order of their keys (rooms), so concurrent transactions on
+    /// several instances take row locks in one order and cannot deadlock.
+    key: Option<String>,
+    run: Box<dyn FnOnce(&mut DbConn) -> Completion + Send>,
+}
+
+/// Handle to the writer thread.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Job>,
+    timeout: Duration,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`; `manager` reconnects when the connection breaks.
+    pub fn start(manager: DbManager, conn: DbConn, timeout: Duration) -> Self {
+        let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
+        let spawned = std::thread::Builder::new()
+            .name("db-writer".into())
+            .spawn(move || run(manager, Some(conn), jobs));
+        if let Err(err) = spawned {
+            tracing::error!(error = %err, "cannot start the database writer");
+        }
+        Self { queue, timeout }
+    }
+
+    /// Runs `write` in the next transaction and returns its result once that transaction
+    /// is committed. `key` names the row the write locks (its room), if any.
+    pub async fn write<T, F>(&self, key: Option<&str>, write: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    {
+        let (done, result) = oneshot::channel();
+        let job = Job {
+            key: key.map(str::to_owned),
+            run: Box::new(move |conn: &mut DbConn| {
+                // A nested transaction is a savepoint inside the batch's transaction.
+                let outcome = conn.transaction(write);
+                Box::new(move |commit: Result<(), ApiError>| {
+                    let _ = done.send(commit.and(outcome));
+                })
+            }),
+        };
+        let queued = async {
+            self.queue.send(job).await.map_err(|_| ApiError::unavailable("writer stopped"))?;
+            result.await.map_err(|_| ApiError::unavailable("write abandoned"))?
+        };
+        tokio::time::timeout(self.timeout, queued)
+            .await
+            .map_err(|_| ApiError::unavailable("database write timed out"))?
+    }
+}
+
+fn run(manager: DbManager, mut conn: Option<DbConn>, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(job) = jobs.blocking_recv() {
+        batch.push(job);
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        batch.sort_by(|a, b| a.key.cmp(&b.key));
+        if conn.is_none() {
+            match manager.connect() {
+                Ok(fresh) => conn = Some(fresh),
+                Err(err) => {
+                    tracing::warn!(error = %err, "database writer cannot connect");
+                    // Dropping the jobs answers their callers with 503.
+                    batch.clear();
+                    std::thread::sleep(Duration::from_millis(50));
+                    continue;
+                }
+            }
+        }
+        if let Some(healthy) = conn.as_mut().map(|conn| commit_batch(conn, &mut batch)) {
+            if !healthy {
+                conn = None;
+            }
+        }
+        batch.clear();
+    }
+}
+
+/// Runs and commits one batch; returns whether the connection is still usable.
+fn commit_batch(conn: &mut DbConn, batch: &mut Vec<Job>) -> bool {
+    let begun = match conn {
+        // A transaction that reads and then writes must hold the write lock from the start,
+        // or SQLite fails it with SQLITE_BUSY instead of waiting.
+        DbConn::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
+        }
+        DbConn::Postgres(pg) => AnsiTransactionManager::begin_transaction(pg),
+    };
+    if let Err(err) = begun {
+        tracing::warn!(error = %err, "database writer cannot begin a transaction");
+        return false;
+    }
+    let mut completions = Vec::with_capacity(batch.len());
+    for job in batch.drain(..) {
+        match catch_unwind(AssertUnwindSafe(|| (job.run)(conn))) {
+            Ok(completion) => completions.push(completion),
+            Err(_) => {
+                tracing::error!("a database write panicked; rolling back its batch");
+                let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
+                for completion in completions {
+                    completion(Err(ApiError::unavailable("batch rolled back")));
+                }
+                return false;
+            }
+        }
+    }
+    match <DbConn as Connection>::TransactionManager::commit_transaction(conn) {
+        Ok(()) => {
+            for completion in completions {
+                completion(Ok(()));
+            }
+            true
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "database commit failed");
+            let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
+            for completion in completions {
+                completion(Err(ApiError::unavailable("commit failed")));
+            }
+            false
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The server's error type: every failure becomes the SPEC's JSON envelope.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use livechat_types::{ErrorBody, ErrorCode};
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A failure the client caused and can act on, in the plain style (`"error":"code"`).
+    #[error("client error: {0}")]
+    Client(ErrorCode),
+    /// A client failure on a `livechat/visitor*` endpoint (`"error":"[code]"`).
+    #[error("client error: {0}")]
+    Visitor(ErrorCode),
+    /// A malformed request: `"<description> [invalid-params]"`.
+    #[error("invalid params: {0}")]
+    Params(String),
+    /// The database is unreachable or timed out: 503, the outcome is unknown, retry.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else. Logged with its cause; the client sees only "Internal server error".
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 503 with a reason for the log.
+    pub fn unavailable(reason: &str) -> Self {
+        Self::Unavailable(reason.to_owned())
+    }
+
+    /// The same error in the style of the `livechat/visitor*` endpoints.
+    pub fn visitor_style(self) -> Self {
+        match self {
+            Self::Client(code) => Self::Visitor(code),
+            other => other,
+        }
+    }
+
+    /// The error code this error carries.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Client(code) | Self::Visitor(code) => code.clone(),
+            Self::Params(_) => ErrorCode::InvalidParams,
+            Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The reply body.
+    pub fn body(&self) -> ErrorBody {
+        match self {
+            Self::Client(code) => ErrorBody::plain(code),
+            Self::Visitor(code) => ErrorBody::bracketed(code),
+            Self::Params(description) => {
+                ErrorBody::described(description, &ErrorCode::InvalidParams)
+            }
+            Self::Unavailable(_) | Self::Internal(_) => ErrorBody::plain(&self.code()),
+        }
+    }
+}
+
+impl From<ErrorCode> for ApiError {
+    fn from(code: ErrorCode) -> Self {
+        Self::Client(code)
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        if crate::db::is_unavailable(&err) {
+            Self::Unavailable(err.to_string())
+        } else {
+            Self::Internal(err.into())
+        }
+    }
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(err: r2d2::Error) -> Self {
+        Self::Unavailable(err.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        Self::Internal(anyhow::format_err!("blocking task failed: {err}"))
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.code().http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
+            Self::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            _ => {}
+        }
+        HttpResponse::build(self.status_code()).json(self.body())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::MessageBody;
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    fn body_of(err: &ApiError) -> (u16, Value) {
+        let res = err.error_response();
+        let status = res.status().as_u16();
+        let bytes = res.into_body().try_into_bytes().unwrap_or_default();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let (status, body) = body_of(&ApiError::Internal(anyhow::format_err!("secret detail")));
+        assert_eq!(status, 500);
+        assert_eq!(body, json!({"success": false, "error": "Internal server error"}));
+    }
+
+    #[test]
+    fn unavailable_is_503() {
+        let (status, body) = body_of(&ApiError::unavailable("pool timed out"));
+        assert_eq!(status, 503);
+        assert_eq!(body, json!({"success": false, "error": "service-unavailable"}));
+    }
+
+    #[test]
+    fn params_carry_a_description() {
+        let (status, body) =
+            body_of(&ApiError::Params("must have required property 'token'".into()));
+        assert_eq!(status, 400);
+        assert_eq!(
+            body,
+            json!({
+                "success": false,
+                "error": "must have required property 'token' [invalid-params]",
+                "errorType": "invalid-params"
+            })
+        );
+    }
+
+    #[test]
+    fn visitor_style_is_bracketed() {
+        let (_, body) = body_of(&ApiError::from(ErrorCode::InvalidToken).visitor_style());
+        assert_eq!(
+            body,
+            json!({"success": false, "error": "[invalid-token]", "errorType": "invalid-token"})
+        );
+    }
+}

@@ -1,0 +1,241 @@
+//! Request extractors that turn every malformed input into the SPEC's envelope: bodies,
+//! query strings and path segments.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use actix_web::web::BytesMut;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt as _;
+use livechat_types::ErrorCode;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::AppState;
+
+/// A JSON body of type `T`, read with the configured size limit.
+///
+/// A request without a body reads as `{}`; a body that is not `application/json` is 415; a
+/// body over the limit is 413; bad JSON, wrong types, unknown fields and NUL characters are
+/// 400 `invalid-params`.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<actix_web::web::Data<AppState>>()
+            .map_or(64 * 1024, |state| state.config.body_limit);
+        let declared = req
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<usize>().ok());
+        let is_json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(is_json_content_type);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared.is_some_and(|length| length > limit) {
+                return Err(ErrorCode::PayloadTooLarge.into());
+            }
+            let mut bytes = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk =
+                    chunk.map_err(|_| ApiError::Params("the body could not be read".into()))?;
+                if bytes.len() + chunk.len() > limit {
+                    return Err(ErrorCode::PayloadTooLarge.into());
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return parse_json(b"{}").map(Body);
+            }
+            if is_json != Some(true) {
+                return Err(ErrorCode::UnsupportedMediaType.into());
+            }
+            parse_json(&bytes).map(Body)
+        })
+    }
+}
+
+fn is_json_content_type(value: &str) -> bool {
+    let mime = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// Parses a JSON body, refusing NUL characters anywhere in it.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // In JSON a NUL can only appear escaped, as \u0000.
+    if contains_escaped_nul(bytes) {
+        return Err(ApiError::Params("strings must not contain NUL characters".into()));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        describe(&path, &err.into_inner().to_string())
+    })?;
+    deserializer.end().map_err(|_| ApiError::Params("the body must be one JSON object".into()))?;
+    Ok(value)
+}
+
+fn contains_escaped_nul(bytes: &[u8]) -> bool {
+    let mut backslashes = 0usize;
+    for (index, &byte) in bytes.iter().enumerate() {
+        if byte == b'\\' {
+            backslashes += 1;
+            continue;
+        }
+        if byte == b'u'
+            && backslashes % 2 == 1
+            && bytes.get(index + 1..index + 5).is_some_and(|hex| hex == b"0000")
+        {
+            return true;
+        }
+        backslashes = 0;
+    }
+    false
+}
+
+/// The query string parsed as `T`. Unknown parameters are ignored; a NUL character or a
+/// value of the wrong form is 400 `invalid-params`.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// Parses a query string.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let pairs = form_urlencoded::parse(query.as_bytes());
+    if pairs.clone().any(|(key, value)| key.contains('\0') || value.contains('\0')) {
+        return Err(ApiError::Params("parameters must not contain NUL characters".into()));
+    }
+    let deserializer = serde_urlencoded::Deserializer::new(pairs);
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        describe(&path, &err.into_inner().to_string())
+    })
+}
+
+/// A path segment by name, percent-decoded, refused when it contains a NUL.
+pub fn path_param(req: &HttpRequest, name: &str) -> Result<String, ApiError> {
+    let raw = req.match_info().get(name).unwrap_or_default();
+    let decoded: String =
+        form_urlencoded::parse(format!("x={}", raw.replace('+', "%2B")).as_bytes())
+            .next()
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default();
+    if decoded.contains('\0') || decoded.is_empty() {
+        return Err(ApiError::Params(format!("'{name}' in the path is malformed")));
+    }
+    Ok(decoded)
+}
+
+/// Turns a serde error into a description that never repeats the client's values (they
+/// may be tokens).
+fn describe(path: &str, message: &str) -> ApiError {
+    let quoted = |text: &str| text.split('`').nth(1).map(str::to_owned);
+    let qualified = |field: String| match path {
+        "" | "." => field,
+        parent => format!("{parent}.{field}"),
+    };
+    let description = if let Some(field) = message.strip_prefix("missing field").and_then(quoted) {
+        format!("must have required property '{}'", qualified(field))
+    } else if let Some(field) = message.strip_prefix("unknown field").and_then(quoted) {
+        format!("must NOT have additional properties '{}'", qualified(field))
+    } else if let Some((_, expected)) = message.split_once(", expected ") {
+        let expected = expected.split(" at line ").next().unwrap_or(expected);
+        format!("'{path}' must be {expected}")
+    } else if message.starts_with("duplicate field") {
+        format!("'{path}' is given twice")
+    } else if message.contains("at line") || message.contains("EOF") {
+        "the body is not valid JSON".to_owned()
+    } else if path.is_empty() || path == "." {
+        "the request is malformed".to_owned()
+    } else {
+        format!("'{path}' is malformed")
+    };
+    ApiError::Params(description)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        token: String,
+        limit: Option<i64>,
+    }
+
+    fn params_message<T: std::fmt::Debug>(result: Result<T, ApiError>) -> String {
+        match result {
+            Err(ApiError::Params(message)) => message,
+            other => panic!("expected invalid-params, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn missing_and_unknown_fields_are_named() {
+        assert_eq!(
+            params_message(parse_json::<Sample>(b"{}")),
+            "must have required property 'token'"
+        );
+        assert_eq!(
+            params_message(parse_json::<Sample>(br#"{"token":"a","x":1}"#)),
+            "must NOT have additional properties 'x'"
+        );
+    }
+
+    #[test]
+    fn wrong_types_do_not_echo_values() {
+        let message = params_message(parse_json::<Sample>(br#"{"token":{"$regex":".*"}}"#));
+        assert_eq!(message, "'token' must be a string");
+        let message = params_message(parse_query::<Sample>("token=a&limit=secretvalue"));
+        assert!(!message.contains("secretvalue"), "{message}");
+    }
+
+    #[test]
+    fn nul_characters_are_refused() {
+        assert!(contains_escaped_nul(br#"{"a":"x\u0000"}"#));
+        assert!(!contains_escaped_nul(br#"{"a":"x\\u0000"}"#));
+        assert!(contains_escaped_nul(br#"{"a":"x\\\u0000"}"#));
+        params_message(parse_json::<Sample>(br#"{"token":"a\u0000"}"#));
+        params_message(parse_query::<Sample>("token=a%00"));
+    }
+
+    #[test]
+    fn malformed_json_is_invalid_params() {
+        assert_eq!(
+            params_message(parse_json::<Sample>(b"{\"token\":")),
+            "the body is not valid JSON"
+        );
+        assert_eq!(
+            params_message(parse_json::<Sample>(br#"{"token":"a"} {}"#)),
+            "the body must be one JSON object"
+        );
+    }
+
+    #[test]
+    fn content_types() {
+        assert!(is_json_content_type("application/json"));
+        assert!(is_json_content_type("application/json; charset=utf-8"));
+        assert!(!is_json_content_type("text/plain"));
+    }
+}

@@ -1,0 +1,269 @@
+//! `livechat/message` and `livechat/messages.history`: the seed's endpoints.
+//!
+//! A room is always looked up by `rid` and the visitor's token together, and a message by
+//! `_id` and `rid` together, so "not yours" and "does not exist" give the same answer.
+
+use actix_web::{web, HttpRequest};
+use diesel::Connection as _;
+use livechat_types::message::{delete, get, history, send, update};
+use livechat_types::{ErrorCode, MessageId, RoomId, Timestamp, VisitorToken};
+use serde::Deserialize;
+
+use super::{now, ok, Reply};
+use crate::db::models::{MessageRow, RoomRow, VisitorRow};
+use crate::db::{self, is_unique_violation, DbConn};
+use crate::error::ApiError;
+use crate::extract::{path_param, Body, Query};
+use crate::ids::random_id;
+use crate::{validate, AppState, Config};
+
+/// `POST /api/v1/livechat/message`
+pub async fn send(
+    state: web::Data<AppState>,
+    Body(req): Body<send::Request>,
+) -> Reply<send::Response> {
+    validate::token(&req.token)?;
+    validate::room_id(&req.room_id)?;
+    validate::text(&req.text)?;
+    if let Some(id) = &req.id {
+        validate::message_id(id)?;
+    }
+    let max_chars = state.config.message_max_chars;
+    let key = req.room_id.as_str().to_owned();
+    let row = state.write(Some(&key), move |conn| store(conn, req, max_chars)).await?;
+    ok(send::Response { message: row.to_wire() })
+}
+
+/// Stores a visitor's message, in the SPEC's order of checks.
+fn store(conn: &mut DbConn, req: send::Request, max_chars: usize) -> Result<MessageRow, ApiError> {
+    let visitor =
+        db::visitors::find_by_token(conn, req.token.as_str())?.ok_or(ErrorCode::InvalidToken)?;
+    let room = db::rooms::lock_of_visitor(conn, req.room_id.as_str(), &visitor.id)?
+        .ok_or(ErrorCode::InvalidRoom)?;
+    if let Some(id) = &req.id {
+        if let Some(stored) = db::messages::find(conn, id.as_str())? {
+            return replay(stored, &room, &visitor);
+        }
+    }
+    if !room.open {
+        return Err(ErrorCode::RoomClosed.into());
+    }
+    if validate::chars(&req.text) > max_chars {
+        return Err(ErrorCode::MessageSizeExceeded.into());
+    }
+    let ts = db::rooms::next_ts(&room, now());
+    let id = req.id.map_or_else(random_id, |id| id.0);
+    let row = MessageRow::from_visitor(id, &room.id, &visitor, req.text, ts);
+    match conn.transaction(|conn| db::messages::insert(conn, &row)) {
+        Ok(()) => {}
+        // The same id was stored concurrently through another instance.
+        Err(err) if is_unique_violation(&err) => {
+            let stored = db::messages::find(conn, &row.id)?.ok_or(ErrorCode::DuplicateMessageId)?;
+            return replay(stored, &room, &visitor);
+        }
+        Err(err) => return Err(err.into()),
+    }
+    db::rooms::record_message(conn, &room.id, ts, true)?;
+    Ok(row)
+}
+
+/// A retried send: the stored message when it is this visitor's in this room, else the id
+/// is someone else's (or a deleted message's, whose id stays reserved).
+fn replay(
+    stored: MessageRow,
+    room: &RoomRow,
+    visitor: &VisitorRow,
+) -> Result<MessageRow, ApiError> {
+    if stored.rid == room.id && stored.is_written_by_visitor(&visitor.id) && !stored.deleted {
+        Ok(stored)
+    } else {
+        Err(ErrorCode::DuplicateMessageId.into())
+    }
+}
+
+fn message_id_from_path(req: &HttpRequest) -> Result<MessageId, ApiError> {
+    let id = MessageId::from(path_param(req, "id")?);
+    validate::message_id(&id)?;
+    Ok(id)
+}
+
+/// `GET /api/v1/livechat/message/{id}?token=&rid=`
+pub async fn get(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Query(query): Query<get::Request>,
+) -> Reply<get::Response> {
+    let id = message_id_from_path(&req)?;
+    validate::token(&query.token)?;
+    validate::room_id(&query.room_id)?;
+    let row = state
+        .read(move |conn| {
+            let visitor = db::visitors::find_by_token(conn, query.token.as_str())?
+                .ok_or(ErrorCode::InvalidToken)?;
+            let room = db::rooms::find_of_visitor(conn, query.room_id.as_str(), &visitor.id)?
+                .ok_or(ErrorCode::InvalidRoom)?;
+            db::messages::find_in_room(conn, id.as_str(), &room.id)?
+                .ok_or_else(|| ErrorCode::InvalidMessage.into())
+        })
+        .await?;
+    ok(get::Response { message: row.to_wire() })
+}
+
+/// The visitor with `token` and its room `room_id`, locked for a change.
+fn visitor_and_room(
+    conn: &mut DbConn,
+    token: &VisitorToken,
+    room_id: &RoomId,
+) -> Result<(VisitorRow, RoomRow), ApiError> {
+    let visitor =
+        db::visitors::find_by_token(conn, token.as_str())?.ok_or(ErrorCode::InvalidToken)?;
+    let room = db::rooms::lock_of_visitor(conn, room_id.as_str(), &visitor.id)?
+        .ok_or(ErrorCode::InvalidRoom)?;
+    Ok((visitor, room))
+}
+
+/// The message `id` of `room`, when `visitor` may change it: only the author, only while
+/// editing or deleting is allowed and inside the edit window.
+fn own_message(
+    conn: &mut DbConn,
+    id: &MessageId,
+    room: &RoomRow,
+    visitor: &VisitorRow,
+    allowed: bool,
+    config: &Config,
+) -> Result<MessageRow, ApiError> {
+    let message = db::messages::find_in_room(conn, id.as_str(), &room.id)?
+        .ok_or(ErrorCode::InvalidMessage)?;
+    let window_ms = i64::try_from(config.edit_window_minutes).unwrap_or(i64::MAX / 60_000) * 60_000;
+    let too_late = window_ms > 0 && now().saturating_sub(message.ts) > window_ms;
+    if !allowed || !message.is_written_by_visitor(&visitor.id) || too_late {
+        return Err(ErrorCode::ActionNotAllowed.into());
+    }
+    if !room.open {
+        return Err(ErrorCode::RoomClosed.into());
+    }
+    Ok(message)
+}
+
+/// `PUT /api/v1/livechat/message/{id}`
+pub async fn update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Body(body): Body<update::Request>,
+) -> Reply<update::Response> {
+    let id = message_id_from_path(&req)?;
+    validate::token(&body.token)?;
+    validate::room_id(&body.room_id)?;
+    validate::text(&body.text)?;
+    let config = state.config.clone();
+    let key = body.room_id.as_str().to_owned();
+    let row = state
+        .write(Some(&key), move |conn| {
+            let (visitor, room) = visitor_and_room(conn, &body.token, &body.room_id)?;
+            let mut message = own_message(conn, &id, &room, &visitor, config.allow_edit, &config)?;
+            if validate::chars(&body.text) > config.message_max_chars {
+                return Err(ErrorCode::MessageSizeExceeded.into());
+            }
+            let at = now();
+            db::messages::edit(
+                conn,
+                &message.id,
+                &body.text,
+                at,
+                (&visitor.id, &visitor.username),
+            )?;
+            message.msg = body.text;
+            message.edited_at = Some(at);
+            message.edited_by_id = Some(visitor.id);
+            message.edited_by_username = Some(visitor.username);
+            message.updated_at = at;
+            Ok(message)
+        })
+        .await?;
+    ok(update::Response { message: row.to_wire() })
+}
+
+/// `token` and `rid` of a DELETE, from the body or the query string.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteParams {
+    token: Option<VisitorToken>,
+    #[serde(rename = "rid")]
+    room_id: Option<RoomId>,
+}
+
+/// Query parameters of a DELETE: the same two, other parameters ignored.
+#[derive(Debug, Default, Deserialize)]
+pub struct DeleteQuery {
+    token: Option<VisitorToken>,
+    #[serde(rename = "rid")]
+    room_id: Option<RoomId>,
+}
+
+/// `DELETE /api/v1/livechat/message/{id}`. Deleting must prove ownership, so a request
+/// without a token is refused.
+pub async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Body(body): Body<DeleteParams>,
+    Query(query): Query<DeleteQuery>,
+) -> Reply<delete::Response> {
+    let id = message_id_from_path(&req)?;
+    let token = body
+        .token
+        .or(query.token)
+        .ok_or_else(|| ApiError::Params("must have required property 'token'".into()))?;
+    let room_id = body
+        .room_id
+        .or(query.room_id)
+        .ok_or_else(|| ApiError::Params("must have required property 'rid'".into()))?;
+    validate::token(&token)?;
+    validate::room_id(&room_id)?;
+    let config = state.config.clone();
+    let key = room_id.as_str().to_owned();
+    let deleted = state
+        .write(Some(&key), move |conn| {
+            let (visitor, room) = visitor_and_room(conn, &token, &room_id)?;
+            let message = own_message(conn, &id, &room, &visitor, config.allow_delete, &config)?;
+            let at = now();
+            db::messages::mark_deleted(conn, &message.id, at)?;
+            Ok(delete::Deleted { id, ts: Timestamp(at), ls: Timestamp(at) })
+        })
+        .await?;
+    ok(delete::Response { message: deleted })
+}
+
+/// Default page size of the history.
+const HISTORY_DEFAULT: i64 = 20;
+/// Largest page size of the history.
+const HISTORY_MAX: i64 = 100;
+
+/// `GET /api/v1/livechat/messages.history/{rid}?token=&limit=&offset=&end=`
+pub async fn history(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Query(query): Query<history::Request>,
+) -> Reply<history::Response> {
+    let room_id = RoomId::from(path_param(&req, "rid")?);
+    validate::room_id(&room_id)?;
+    validate::token(&query.token)?;
+    let limit = match query.limit {
+        Some(limit) if limit > 0 => limit.min(HISTORY_MAX),
+        _ => HISTORY_DEFAULT,
+    };
+    let offset = query.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::Params("'offset' must be >= 0".into()));
+    }
+    let end = query.end.map(Timestamp::as_millis);
+    let rows = state
+        .read(move |conn| {
+            let visitor = db::visitors::find_by_token(conn, query.token.as_str())?
+                .ok_or(ErrorCode::InvalidToken)?;
+            let room = db::rooms::find_of_visitor(conn, room_id.as_str(), &visitor.id)?
+                .ok_or(ErrorCode::InvalidRoom)?;
+            Ok(db::messages::history(conn, &room.id, end, offset, limit)?)
+        })
+        .await?;
+    ok(history::Response { messages: rows.iter().map(MessageRow::to_wire).collect() })
+}

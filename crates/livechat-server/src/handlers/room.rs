@@ -1,0 +1,229 @@
+//! `livechat/room`, `livechat/room.close` and `livechat/config`.
+
+use actix_web::{web, HttpRequest};
+use diesel::Connection as _;
+use livechat_types::room::{close, config, open};
+use livechat_types::ErrorCode;
+use serde_json::{json, Map, Value};
+
+use super::{now, ok, Reply};
+use crate::db::models::{MessageRow, RoomRow, VisitorRow};
+use crate::db::{self, is_unique_violation, DbConn};
+use crate::error::ApiError;
+use crate::extract::{Body, Query};
+use crate::ids::random_id;
+use crate::{validate, AppState};
+
+/// The comment a visitor's close leaves in the room.
+const CLOSED_BY_VISITOR: &str = "Closed by visitor";
+
+/// `GET /api/v1/livechat/room?token=&rid=`
+pub async fn open(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Query(query): Query<open::Request>,
+) -> Reply<open::Response> {
+    validate::token(&query.token)?;
+    if let Some(room_id) = &query.room_id {
+        validate::room_id(room_id)?;
+    }
+    let source = source_type(&req);
+    // Most calls find the open room; only opening one needs the writer.
+    let lookup = query.clone();
+    let (visitor, found) = state
+        .read(move |conn| {
+            let visitor = db::visitors::find_by_token(conn, lookup.token.as_str())?
+                .ok_or(ErrorCode::InvalidToken)?;
+            let room = match &lookup.room_id {
+                Some(room_id) => Some(
+                    db::rooms::find_of_visitor(conn, room_id.as_str(), &visitor.id)?
+                        .filter(|room| room.open)
+                        .ok_or(ErrorCode::InvalidRoom)?,
+                ),
+                None => db::rooms::find_open_of_visitor(conn, &visitor.id)?,
+            };
+            Ok((visitor, room))
+        })
+        .await?;
+    if let Some(room) = found {
+        return ok(open::Response { room: room.to_wire(&visitor, true), new_room: false });
+    }
+    let (visitor, room, new_room) =
+        state.write(None, move |conn| open_room(conn, visitor, source, now())).await?;
+    ok(open::Response { room: room.to_wire(&visitor, true), new_room })
+}
+
+/// Opens a room for `visitor` unless it has one; the partial unique index decides races.
+fn open_room(
+    conn: &mut DbConn,
+    visitor: VisitorRow,
+    source: &'static str,
+    now: i64,
+) -> Result<(VisitorRow, RoomRow, bool), ApiError> {
+    // The visitor may have been removed since the read.
+    let visitor = db::visitors::find(conn, &visitor.id)?.ok_or(ErrorCode::InvalidToken)?;
+    if let Some(room) = db::rooms::find_open_of_visitor(conn, &visitor.id)? {
+        return Ok((visitor, room, false));
+    }
+    let room = RoomRow {
+        id: random_id(),
+        visitor_id: visitor.id.clone(),
+        fname: visitor.display_name().to_owned(),
+        open: true,
+        msgs: 0,
+        created_at: now,
+        last_message_at: None,
+        last_ts: now,
+        served_by_id: None,
+        served_by_username: None,
+        served_at: None,
+        department_id: visitor.department.clone(),
+        closed_at: None,
+        closed_by_id: None,
+        closed_by_username: None,
+        closer: None,
+        source_type: source.to_owned(),
+        updated_at: now,
+    };
+    let started =
+        MessageRow::system(random_id(), &room.id, &visitor, "livechat-started", String::new(), now);
+    let inserted = conn.transaction(|conn| {
+        db::rooms::insert(conn, &room)?;
+        db::messages::insert(conn, &started)
+    });
+    match inserted {
+        Ok(()) => Ok((visitor, room, true)),
+        // Opened concurrently through another instance: that one is the visitor's room.
+        Err(err) if is_unique_violation(&err) => {
+            let room = db::rooms::find_open_of_visitor(conn, &visitor.id)?.ok_or_else(|| {
+                anyhow::format_err!("open room vanished after a unique violation")
+            })?;
+            Ok((visitor, room, false))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// `widget` when the request carries the widget's cookies, else `api`.
+fn source_type(req: &HttpRequest) -> &'static str {
+    let cookie = |name: &str| req.cookie(name).map(|cookie| cookie.value().to_owned());
+    if cookie("rc_room_type").as_deref() == Some("l")
+        && cookie("rc_is_widget").as_deref() == Some("t")
+    {
+        "widget"
+    } else {
+        "api"
+    }
+}
+
+/// `POST /api/v1/livechat/room.close`
+pub async fn close(
+    state: web::Data<AppState>,
+    Body(req): Body<close::Request>,
+) -> Reply<close::Response> {
+    validate::token(&req.token)?;
+    validate::room_id(&req.room_id)?;
+    let key = req.room_id.as_str().to_owned();
+    let rid = req.room_id.clone();
+    state
+        .write(Some(&key), move |conn| {
+            let visitor = db::visitors::find_by_token(conn, req.token.as_str())?
+                .ok_or(ErrorCode::InvalidToken)?;
+            let room = db::rooms::lock_of_visitor(conn, req.room_id.as_str(), &visitor.id)?
+                .ok_or(ErrorCode::InvalidRoom)?;
+            if !room.open {
+                return Err(ErrorCode::RoomClosed.into());
+            }
+            let now = now();
+            let ts = db::rooms::next_ts(&room, now);
+            let closing = db::rooms::Closing {
+                at: now,
+                by_id: &visitor.id,
+                by_username: &visitor.username,
+                closer: "visitor",
+            };
+            db::rooms::close(conn, &room.id, &closing)?;
+            let text = CLOSED_BY_VISITOR.to_owned();
+            let message =
+                MessageRow::system(random_id(), &room.id, &visitor, "livechat-close", text, ts);
+            db::messages::insert(conn, &message)?;
+            db::rooms::record_message(conn, &room.id, ts, false)?;
+            Ok(())
+        })
+        .await?;
+    ok(close::Response { rid, comment: CLOSED_BY_VISITOR.to_owned() })
+}
+
+/// `GET /api/v1/livechat/config?token=&department=`. Always 200, also for unknown tokens.
+pub async fn config(
+    state: web::Data<AppState>,
+    Query(query): Query<config::Request>,
+) -> Reply<config::Response> {
+    let token = query.token.filter(|token| validate::token(token).is_ok());
+    let (guest, room) = match token {
+        None => (None, None),
+        Some(token) => {
+            state
+                .read(move |conn| {
+                    let Some(visitor) = db::visitors::find_by_token(conn, token.as_str())? else {
+                        return Ok((None, None));
+                    };
+                    let room = db::rooms::find_open_of_visitor(conn, &visitor.id)?
+                        .map(|room| room.to_wire(&visitor, true));
+                    Ok((Some(visitor.to_wire()), room))
+                })
+                .await?
+        }
+    };
+    let config = config::Config {
+        enabled: true,
+        online: false,
+        settings: object(json!({
+            "registrationForm": false,
+            "allowSwitchingDepartments": false,
+            "nameFieldRegistrationForm": false,
+            "emailFieldRegistrationForm": false,
+            "displayOfflineForm": true,
+            "fileUpload": false,
+            "language": "en",
+            "transcript": false,
+            "historyMonitorType": "url",
+            "forceAcceptDataProcessingConsent": false,
+            "showConnecting": false,
+            "agentHiddenInfo": false,
+            "clearLocalStorageWhenChatEnded": false,
+            "limitTextLength": state.config.message_max_chars,
+        })),
+        theme: object(json!({
+            "title": "Livechat",
+            "color": "#C1272D",
+            "offlineTitle": "Leave a message",
+            "offlineColor": "#666666",
+            "actionLinks": {"webrtc": [], "jitsi": []},
+        })),
+        messages: object(json!({
+            "offlineMessage": "We are not online right now. Please leave a message.",
+            "offlineSuccessMessage": "Thank you for your message. We will get back to you.",
+            "offlineUnavailableMessage": "",
+            "conversationFinishedMessage": "Conversation finished",
+            "conversationFinishedText": "",
+            "transcriptMessage": "",
+            "registrationFormMessage": "",
+            "dataProcessingConsentText": "",
+        })),
+        departments: Vec::new(),
+        triggers: Vec::new(),
+        resources: Map::new(),
+        guest,
+        room,
+        agent: None,
+    };
+    ok(config::Response { config })
+}
+
+fn object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}

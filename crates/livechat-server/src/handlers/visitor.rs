@@ -1,0 +1,140 @@
+//! `livechat/visitor`: register, get and remove visitors. Errors use the bracketed style.
+
+use actix_web::{web, HttpRequest};
+use diesel::Connection as _;
+use livechat_types::visitor::{delete, get, register};
+use livechat_types::{ErrorCode, Timestamp, VisitorToken};
+use serde_json::{Map, Value};
+
+use super::{now, ok, Reply};
+use crate::db::models::VisitorRow;
+use crate::db::{self, is_unique_violation, DbConn};
+use crate::error::ApiError;
+use crate::extract::{path_param, Body};
+use crate::ids::random_id;
+use crate::{validate, AppState};
+
+/// `POST /api/v1/livechat/visitor`
+pub async fn register(
+    state: web::Data<AppState>,
+    Body(req): Body<register::Request>,
+) -> Reply<register::Response> {
+    validate::token(&req.visitor.token)?;
+    let row = state
+        .write(None, move |conn| upsert(conn, &req.visitor, now()))
+        .await
+        .map_err(ApiError::visitor_style)?;
+    ok(register::Response { visitor: row.to_wire() })
+}
+
+/// Updates the visitor with this token, or creates it. A new token always gets a visitor of
+/// its own, whatever its e-mail or phone.
+fn upsert(
+    conn: &mut DbConn,
+    details: &register::NewVisitor,
+    now: i64,
+) -> Result<VisitorRow, ApiError> {
+    if let Some(mut row) = db::visitors::find_by_token(conn, details.token.as_str())? {
+        apply(&mut row, details, now);
+        db::visitors::update(conn, &row)?;
+        return Ok(row);
+    }
+    let number = db::visitors::next_guest_number(conn)?;
+    let mut row = VisitorRow {
+        id: random_id(),
+        token: details.token.as_str().to_owned(),
+        username: format!("guest-{number}"),
+        name: None,
+        email: None,
+        phone: None,
+        department: None,
+        custom_fields: None,
+        created_at: now,
+        updated_at: now,
+    };
+    apply(&mut row, details, now);
+    match conn.transaction(|conn| db::visitors::insert(conn, &row)) {
+        Ok(()) => Ok(row),
+        // Registered concurrently (another instance): update that one instead.
+        Err(err) if is_unique_violation(&err) => {
+            let mut existing = db::visitors::find_by_token(conn, details.token.as_str())?
+                .ok_or_else(|| anyhow::format_err!("visitor vanished after a unique violation"))?;
+            apply(&mut existing, details, now);
+            db::visitors::update(conn, &existing)?;
+            Ok(existing)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn apply(row: &mut VisitorRow, details: &register::NewVisitor, now: i64) {
+    let non_blank = |value: &Option<String>| {
+        value.as_deref().map(str::trim).filter(|value| !value.is_empty()).map(str::to_owned)
+    };
+    if let Some(name) = non_blank(&details.name) {
+        row.name = Some(name);
+    }
+    if let Some(email) = non_blank(&details.email) {
+        row.email = Some(email.to_lowercase());
+    }
+    if let Some(phone) = non_blank(&details.phone) {
+        row.phone = Some(phone);
+    }
+    if let Some(username) = non_blank(&details.username) {
+        row.username = username;
+    }
+    if let Some(department) = non_blank(&details.department) {
+        row.department = Some(department);
+    }
+    if let Some(fields) = &details.custom_fields {
+        let mut stored: Map<String, Value> = row
+            .custom_fields
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or_default();
+        for field in fields {
+            if field.overwrite || !stored.contains_key(&field.key) {
+                stored.insert(field.key.clone(), Value::String(field.value.clone()));
+            }
+        }
+        row.custom_fields = Some(Value::Object(stored).to_string());
+    }
+    row.updated_at = now;
+}
+
+fn token_from_path(req: &HttpRequest) -> Result<VisitorToken, ApiError> {
+    let token = VisitorToken::from(path_param(req, "token")?);
+    validate::token(&token)?;
+    Ok(token)
+}
+
+/// `GET /api/v1/livechat/visitor/{token}`
+pub async fn get(state: web::Data<AppState>, req: HttpRequest) -> Reply<get::Response> {
+    let token = token_from_path(&req)?;
+    let row = state
+        .read(move |conn| {
+            db::visitors::find_by_token(conn, token.as_str())?
+                .ok_or_else(|| ErrorCode::InvalidToken.into())
+        })
+        .await
+        .map_err(ApiError::visitor_style)?;
+    ok(get::Response { visitor: row.to_wire() })
+}
+
+/// `DELETE /api/v1/livechat/visitor/{token}`
+pub async fn delete(state: web::Data<AppState>, req: HttpRequest) -> Reply<delete::Response> {
+    let token = token_from_path(&req)?;
+    let removed = state
+        .write(None, move |conn| {
+            let visitor = db::visitors::find_by_token(conn, token.as_str())?
+                .ok_or(ErrorCode::InvalidToken)?;
+            if db::rooms::find_open_of_visitor(conn, &visitor.id)?.is_some() {
+                return Err(ErrorCode::VisitorHasOpenRooms.into());
+            }
+            db::visitors::delete(conn, &visitor.id)?;
+            Ok(delete::Removed { id: visitor.id, ts: Timestamp(now()) })
+        })
+        .await
+        .map_err(ApiError::visitor_style)?;
+    ok(delete::Response { visitor: removed })
+}

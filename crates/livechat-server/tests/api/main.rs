@@ -1,0 +1,225 @@
+//! Server integration tests: the real HTTP server in-process on a free port, a fresh
+//! database per test (a SQLite file in a temporary folder, or with
+//! `LIVECHAT_TEST_BACKEND=postgres` a PostgreSQL database created and dropped per test).
+
+mod access;
+mod concurrency;
+mod envelope;
+mod message;
+mod room;
+mod visitor;
+
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use livechat_server::{AppState, Config};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// One reply: status, headers and the JSON body (`Null` when the body is not JSON).
+#[derive(Debug)]
+pub struct Res {
+    pub status: u16,
+    pub json: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Res {
+    /// Asserts a 200 with `"success": true` and returns the body.
+    #[track_caller]
+    pub fn ok(self) -> Value {
+        assert_eq!(self.status, 200, "{}", self.json);
+        assert_eq!(self.json["success"], true, "{}", self.json);
+        self.json
+    }
+
+    /// Asserts a plain-style business error.
+    #[track_caller]
+    pub fn assert_error(&self, code: &str) {
+        assert_eq!(self.status, 400, "{}", self.json);
+        assert_eq!(self.json, json!({"success": false, "error": code}));
+    }
+
+    /// Asserts a `livechat/visitor*`-style business error.
+    #[track_caller]
+    pub fn assert_visitor_error(&self, code: &str) {
+        assert_eq!(self.status, 400, "{}", self.json);
+        assert_eq!(
+            self.json,
+            json!({"success": false, "error": format!("[{code}]"), "errorType": code})
+        );
+    }
+
+    /// Asserts a 400 `invalid-params`.
+    #[track_caller]
+    pub fn assert_invalid_params(&self) {
+        assert_eq!(self.status, 400, "{}", self.json);
+        assert_eq!(self.json["success"], false, "{}", self.json);
+        assert_eq!(self.json["errorType"], "invalid-params", "{}", self.json);
+        let error = self.json["error"].as_str().unwrap_or_default();
+        assert!(error.ends_with(" [invalid-params]"), "{error}");
+    }
+}
+
+/// A database of its own for one test.
+enum TestDb {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    fn create() -> (Self, String) {
+        match std::env::var("LIVECHAT_TEST_BACKEND").as_deref() {
+            Ok("postgres") => {
+                let admin_url = std::env::var("LIVECHAT_TEST_PG_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+                let name = format!("lc_{}", livechat_server::ids::random_id().to_lowercase());
+                let mut admin = diesel::PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|err| panic!("PostgreSQL at {admin_url}: {err}"));
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .unwrap_or_else(|err| panic!("create database {name}: {err}"));
+                let url = match admin_url.rfind('/') {
+                    Some(slash) if slash > "postgres://".len() => {
+                        format!("{}/{name}", &admin_url[..slash])
+                    }
+                    _ => format!("{admin_url}/{name}"),
+                };
+                (Self::Postgres { admin_url, name }, url)
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temporary folder");
+                let path = dir.path().join("livechat.db").display().to_string();
+                (Self::Sqlite(dir), path)
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Self::Postgres { admin_url, name } = self {
+            if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub base: String,
+    client: reqwest::Client,
+    handle: actix_web::dev::ServerHandle,
+    _db: TestDb,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_config(|_| {}).await
+    }
+
+    pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
+        let (db, url) = TestDb::create();
+        let mut config = Config::with_database(url);
+        adjust(&mut config);
+        let state = AppState::open(config).expect("server state");
+        let (server, addrs) = livechat_server::bind(state).expect("bind");
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        let base = format!("http://{}", addrs[0]);
+        Self { base, client: reqwest::Client::new(), handle, _db: db }
+    }
+
+    /// Any request; `body` is sent as JSON.
+    pub async fn request(&self, method: Method, path: &str, body: Option<Value>) -> Res {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        Self::read(req.send().await.expect("request")).await
+    }
+
+    /// A request with a raw body and content type.
+    pub async fn raw(&self, method: Method, path: &str, content_type: &str, body: Vec<u8>) -> Res {
+        let req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body);
+        Self::read(req.send().await.expect("request")).await
+    }
+
+    async fn read(res: reqwest::Response) -> Res {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.expect("body");
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if status != 200 || !headers.contains_key("content-type") {
+            // Every reply, errors included, is JSON with exactly this content type.
+            assert_eq!(
+                headers.get("content-type").and_then(|v| v.to_str().ok()),
+                Some("application/json"),
+                "status {status}: {}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+        assert!(
+            json.is_object(),
+            "status {status}: not a JSON object: {:?}",
+            String::from_utf8_lossy(&bytes)
+        );
+        Res { status, json, headers }
+    }
+
+    pub async fn get(&self, path: &str) -> Res {
+        self.request(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Res {
+        self.request(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Res {
+        self.request(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, body: Option<Value>) -> Res {
+        self.request(Method::DELETE, path, body).await
+    }
+
+    /// Registers a visitor and returns it.
+    pub async fn register(&self, token: &str) -> Value {
+        let body =
+            self.post("/api/v1/livechat/visitor", json!({"visitor": {"token": token}})).await.ok();
+        body["visitor"].clone()
+    }
+
+    /// Registers a visitor, opens its room and returns the room id.
+    pub async fn visitor_with_room(&self, token: &str) -> String {
+        self.register(token).await;
+        let body = self.get(&format!("/api/v1/livechat/room?token={token}")).await.ok();
+        body["room"]["_id"].as_str().expect("room id").to_owned()
+    }
+
+    /// Sends a message.
+    pub async fn send(&self, token: &str, rid: &str, msg: &str) -> Res {
+        self.post("/api/v1/livechat/message", json!({"token": token, "rid": rid, "msg": msg})).await
+    }
+
+    /// The room's history, newest first (one page of up to 100).
+    pub async fn history(&self, token: &str, rid: &str) -> Vec<Value> {
+        let body = self
+            .get(&format!("/api/v1/livechat/messages.history/{rid}?token={token}&limit=100"))
+            .await
+            .ok();
+        body["messages"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sends the stop command at once; the workers wind down on their own.
+        drop(self.handle.stop(false));
+    }
+}

@@ -1,0 +1,4 @@
+DROP TABLE messages;
+DROP TABLE rooms;
+DROP TABLE visitors;
+DROP TABLE counters;
