@@ -1,1 +1,154 @@
-fn main() {}
+//! `cargo xtask`: the project's own automation.
+//!
+//! - `cargo xtask ci`: everything CI checks, in order, with one summary line per stage.
+//! - `cargo xtask e2e [sqlite|postgres|all]`: the SDK scenario suite against the real
+//!   server binary.
+//! - `cargo xtask compat`: the real third-party clients against the real server binary.
+
+mod compat;
+mod pg;
+mod server;
+mod util;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use util::{cargo, run, Outcome};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(),
+        Some("e2e") => e2e(args.get(1).map_or("all", String::as_str)).map(|_| ()),
+        Some("compat") => compat::run_all().map(|_| ()),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n\
+                 commands:\n  \
+                 ci                         format, lint, all tests on SQLite and PostgreSQL, e2e, compat\n  \
+                 e2e [sqlite|postgres|all]  SDK scenarios against the real server binary\n  \
+                 compat                     real third-party clients against the real server binary"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Whether this is a CI run: then nothing may be skipped.
+pub fn is_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| !value.is_empty() && value != "false" && value != "0")
+}
+
+/// Announces a skipped part loudly, or fails it under CI.
+pub fn skip(what: &str, why: &str) -> Result<Outcome, String> {
+    if is_ci() {
+        return Err(format!("{what}: {why} (required under CI=true)"));
+    }
+    eprintln!("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+    eprintln!("!!! SKIPPED {what}: {why}");
+    eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n");
+    Ok(Outcome::Skipped(why.to_owned()))
+}
+
+fn ci() -> Result<(), String> {
+    type Stage = (&'static str, fn() -> Result<Outcome, String>);
+    let stages: &[Stage] = &[
+        ("fmt", || run(cargo().args(["fmt", "--all", "--", "--check"])).map(|_| Outcome::Passed)),
+        ("clippy", || {
+            run(cargo().args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--all-features",
+                "--",
+                "-D",
+                "warnings",
+            ]))
+            .map(|_| Outcome::Passed)
+        }),
+        ("test (SQLite)", || run(cargo().args(["test", "--workspace"])).map(|_| Outcome::Passed)),
+        ("test (PostgreSQL)", test_postgres),
+        ("e2e (SQLite)", || e2e("sqlite")),
+        ("e2e (PostgreSQL)", || e2e("postgres")),
+        ("compat", compat::run_all),
+    ];
+    let mut summary = Vec::new();
+    let mut failed = 0;
+    for (name, stage) in stages {
+        eprintln!("\n==> {name}");
+        let started = Instant::now();
+        let outcome = stage();
+        let seconds = started.elapsed().as_secs_f64();
+        let line = match &outcome {
+            Ok(Outcome::Passed) => format!("ok       {name} ({seconds:.1}s)"),
+            Ok(Outcome::Skipped(why)) => format!("SKIPPED  {name}: {why}"),
+            Err(err) => format!("FAILED   {name} ({seconds:.1}s): {err}"),
+        };
+        eprintln!("<== {line}");
+        summary.push((line, outcome.is_ok(), matches!(outcome, Ok(Outcome::Skipped(_)))));
+        if outcome.is_err() {
+            failed += 1;
+            // Formatting and lint failures are cheap to report; later stages still run so
+            // one CI run shows every problem.
+        }
+    }
+    let skipped = summary.iter().filter(|(_, _, skipped)| *skipped).count();
+    let passed = summary.iter().filter(|(_, ok, skipped)| *ok && !skipped).count();
+    println!("\nci summary:");
+    for (line, _, _) in &summary {
+        println!("  {line}");
+    }
+    println!("ci: {passed} passed, {failed} failed, {skipped} skipped");
+    if failed > 0 {
+        Err(format!("{failed} stage(s) failed"))
+    } else {
+        Ok(())
+    }
+}
+
+fn test_postgres() -> Result<Outcome, String> {
+    let admin_url = pg::admin_url();
+    if let Err(why) = pg::reachable(&admin_url) {
+        return skip("PostgreSQL tests", &why);
+    }
+    run(cargo()
+        .args(["test", "-p", "livechat-server", "--test", "api"])
+        .env("LIVECHAT_TEST_BACKEND", "postgres")
+        .env("LIVECHAT_TEST_PG_URL", &admin_url))?;
+    Ok(Outcome::Passed)
+}
+
+/// Runs the SDK scenario suite against the real server on the given backend(s).
+fn e2e(which: &str) -> Result<Outcome, String> {
+    let backends: &[&str] = match which {
+        "sqlite" => &["sqlite"],
+        "postgres" => &["postgres"],
+        "all" => &["sqlite", "postgres"],
+        other => return Err(format!("unknown backend {other:?}: sqlite, postgres or all")),
+    };
+    server::build()?;
+    let mut outcome = Outcome::Passed;
+    for backend in backends {
+        let database = match server::Database::create(backend) {
+            Ok(database) => database,
+            Err(server::Unavailable(why)) => {
+                outcome = skip(&format!("e2e on {backend}"), &why)?;
+                continue;
+            }
+        };
+        let server = server::Server::start(&format!("e2e-{backend}"), &database, &[])?;
+        let result = run(cargo()
+            .args(["test", "-p", "livechat-sdk", "--features", "e2e", "--test", "e2e"])
+            .env("LIVECHAT_E2E_URL", server.url()));
+        server.finish(result.is_err());
+        result?;
+    }
+    Ok(outcome)
+}

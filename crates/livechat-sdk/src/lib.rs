@@ -1,1 +1,11 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
+mod client;
+mod error;
+mod visitor;
+
+pub use client::{Client, ClientBuilder, RetryPolicy};
+pub use error::{BuildError, Error};
+pub use livechat_types::{self as types, ErrorCode, MessageId, RoomId, Timestamp, VisitorToken};
+pub use visitor::Visitor;

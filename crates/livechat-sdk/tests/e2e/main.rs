@@ -1,1 +1,33 @@
+//! The SDK scenario suite against a real server. Run it with `cargo xtask e2e`, which
+//! starts the server binary on a fresh database and sets `LIVECHAT_E2E_URL`.
 
+mod errors;
+mod flow;
+mod retry;
+
+use livechat_sdk::{Client, VisitorToken};
+
+/// The server under test.
+pub fn url() -> String {
+    std::env::var("LIVECHAT_E2E_URL")
+        .expect("LIVECHAT_E2E_URL is not set: run via `cargo xtask e2e`")
+}
+
+/// A client of the server under test.
+pub fn client() -> Client {
+    Client::new(url()).expect("client")
+}
+
+/// A token no other test uses.
+pub fn fresh_token(label: &str) -> VisitorToken {
+    VisitorToken::from(format!("{label}-{}", livechat_sdk::types::MessageId::from(unique())))
+}
+
+fn unique() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}

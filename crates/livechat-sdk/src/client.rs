@@ -1,0 +1,327 @@
+//! The client: one method per endpoint.
+
+use std::time::Duration;
+
+use futures_util::stream::{self, Stream, StreamExt as _, TryStreamExt as _};
+use livechat_types::message::{delete, get, history, send, update, Message};
+use livechat_types::room::{close, config, open};
+use livechat_types::visitor::{delete as remove_visitor, get as get_visitor, register};
+use livechat_types::{
+    Endpoint, ErrorBody, MessageId, Method, RoomId, Success, Timestamp, VisitorToken,
+};
+use rand::Rng as _;
+
+use crate::error::{BuildError, Error};
+use crate::visitor::Visitor;
+
+/// How `send_message` retries after a transport error or a 503.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0: never retry).
+    pub max_retries: u32,
+    /// Wait before the first retry; doubled each time.
+    pub initial_backoff: Duration,
+    /// Longest wait between two attempts.
+    pub max_backoff: Duration,
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn none() -> Self {
+        Self { max_retries: 0, ..Self::default() }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.min(16));
+        self.initial_backoff.saturating_mul(factor).min(self.max_backoff)
+    }
+}
+
+impl Default for RetryPolicy {
+    /// Four retries, from 100 ms up to 2 s apart.
+    fn default() -> Self {
+        Self {
+            max_retries: 4,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Configures a [`Client`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    base_url: String,
+    timeout: Duration,
+    user_agent: String,
+    http: Option<reqwest::Client>,
+    retry: RetryPolicy,
+}
+
+impl ClientBuilder {
+    /// Timeout of one HTTP request (default 30 s). Ignored with [`Self::http_client`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// `User-Agent` header (default `livechat-sdk/<version>`). Ignored with
+    /// [`Self::http_client`].
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Uses this `reqwest::Client` (proxies, TLS roots, connection pools of your own).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// How sends are retried (default: [`RetryPolicy::default`]).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let base = self.base_url.trim_end_matches('/').to_owned();
+        let valid = ["http://", "https://"]
+            .iter()
+            .any(|scheme| base.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty()));
+        if !valid {
+            return Err(BuildError::InvalidUrl(self.base_url));
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .user_agent(self.user_agent)
+                .build()?,
+        };
+        Ok(Client { http, base, retry: self.retry })
+    }
+}
+
+/// A client of the livechat API. Cheap to clone; clones share one connection pool.
+#[derive(Clone, Debug)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    retry: RetryPolicy,
+}
+
+impl Client {
+    /// Starts configuring a client for the server at `base_url` (`http://127.0.0.1:3000`).
+    pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            base_url: base_url.into(),
+            timeout: Duration::from_secs(30),
+            user_agent: concat!("livechat-sdk/", env!("CARGO_PKG_VERSION")).to_owned(),
+            http: None,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// A client with the default settings.
+    pub fn new(base_url: impl Into<String>) -> Result<Self, BuildError> {
+        Self::builder(base_url).build()
+    }
+
+    /// The server's base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Sends one request and decodes the reply.
+    async fn call<E: Endpoint>(&self, req: &E) -> Result<E::Response, Error> {
+        let url = format!("{}{}", self.base, req.path());
+        let builder = match E::METHOD {
+            Method::Get => self.http.get(url).query(req),
+            Method::Post => self.http.post(url).json(req),
+            Method::Put => self.http.put(url).json(req),
+            Method::Delete => self.http.delete(url).json(req),
+        };
+        let res = builder.send().await?;
+        let status = res.status().as_u16();
+        let bytes = res.bytes().await?;
+        if (200..300).contains(&status) {
+            if let Ok(Success { data, .. }) = serde_json::from_slice::<Success<E::Response>>(&bytes)
+            {
+                return Ok(data);
+            }
+        } else if let Ok(body) = serde_json::from_slice::<ErrorBody>(&bytes) {
+            return Err(Error::Api { status, code: body.code(), message: body.error });
+        }
+        let mut body = String::from_utf8_lossy(&bytes).into_owned();
+        if body.len() > 1024 {
+            let cut = (0..=1024).rev().find(|&i| body.is_char_boundary(i)).unwrap_or(0);
+            body.truncate(cut);
+        }
+        Err(Error::UnexpectedBody { status, body })
+    }
+
+    /// Registers a visitor, or updates the one with this token.
+    /// `POST /api/v1/livechat/visitor`
+    pub async fn register_visitor(
+        &self,
+        req: &register::Request,
+    ) -> Result<register::Response, Error> {
+        self.call(req).await
+    }
+
+    /// The visitor with this token. `GET /api/v1/livechat/visitor/{token}`
+    pub async fn get_visitor(
+        &self,
+        req: &get_visitor::Request,
+    ) -> Result<get_visitor::Response, Error> {
+        self.call(req).await
+    }
+
+    /// Removes a visitor without open rooms, with its rooms and messages.
+    /// `DELETE /api/v1/livechat/visitor/{token}`
+    pub async fn delete_visitor(
+        &self,
+        req: &remove_visitor::Request,
+    ) -> Result<remove_visitor::Response, Error> {
+        self.call(req).await
+    }
+
+    /// The visitor's open room, opened when it has none. `GET /api/v1/livechat/room`
+    pub async fn open_room(&self, req: &open::Request) -> Result<open::Response, Error> {
+        self.call(req).await
+    }
+
+    /// Closes the visitor's room. `POST /api/v1/livechat/room.close`
+    pub async fn close_room(&self, req: &close::Request) -> Result<close::Response, Error> {
+        self.call(req).await
+    }
+
+    /// The widget configuration. `GET /api/v1/livechat/config`
+    pub async fn config(&self, req: &config::Request) -> Result<config::Response, Error> {
+        self.call(req).await
+    }
+
+    /// Sends a message, retry-safe: a client `_id` is generated when the request has none,
+    /// and transport errors and 503 are retried with that same `_id` as the client's
+    /// [`RetryPolicy`] says. `POST /api/v1/livechat/message`
+    pub async fn send_message(&self, req: &send::Request) -> Result<send::Response, Error> {
+        let mut req = req.clone();
+        req.id.get_or_insert_with(new_message_id);
+        let mut attempt = 0;
+        loop {
+            match self.call(&req).await {
+                Err(err) if err.is_retryable() && attempt < self.retry.max_retries => {
+                    tokio::time::sleep(self.retry.backoff(attempt)).await;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// One message of the visitor's room. `GET /api/v1/livechat/message/{id}`
+    pub async fn get_message(&self, req: &get::Request) -> Result<get::Response, Error> {
+        self.call(req).await
+    }
+
+    /// Edits a message the visitor sent. `PUT /api/v1/livechat/message/{id}`
+    pub async fn update_message(&self, req: &update::Request) -> Result<update::Response, Error> {
+        self.call(req).await
+    }
+
+    /// Deletes a message the visitor sent. `DELETE /api/v1/livechat/message/{id}`
+    pub async fn delete_message(&self, req: &delete::Request) -> Result<delete::Response, Error> {
+        self.call(req).await
+    }
+
+    /// One page of a room's messages, newest first.
+    /// `GET /api/v1/livechat/messages.history/{rid}`
+    pub async fn message_history(
+        &self,
+        req: &history::Request,
+    ) -> Result<history::Response, Error> {
+        self.call(req).await
+    }
+
+    /// Every message of a room, newest first, fetched in pages of `page_size` (at most 100)
+    /// that continue with `end` = the oldest `ts` so far, so each message comes exactly once.
+    pub fn history_stream(
+        &self,
+        room_id: RoomId,
+        token: VisitorToken,
+        page_size: i64,
+    ) -> impl Stream<Item = Result<Message, Error>> + Send + 'static {
+        let client = self.clone();
+        let page_size = page_size.clamp(1, 100);
+        let start: Option<Option<Timestamp>> = Some(None);
+        stream::try_unfold(start, move |cursor| {
+            let client = client.clone();
+            let room_id = room_id.clone();
+            let token = token.clone();
+            async move {
+                let Some(end) = cursor else { return Ok::<_, Error>(None) };
+                let req = history::Request {
+                    limit: Some(page_size),
+                    end,
+                    ..history::Request::new(room_id, token)
+                };
+                let page = client.message_history(&req).await?.messages;
+                let next = match page.last() {
+                    Some(oldest) if page.len() as i64 == page_size => Some(Some(oldest.ts)),
+                    _ => None,
+                };
+                Ok(Some((stream::iter(page.into_iter().map(Ok::<_, Error>)), next)))
+            }
+        })
+        .try_flatten()
+        .boxed()
+    }
+
+    /// Registers a visitor with this token and returns a handle that remembers it.
+    pub async fn register(&self, token: VisitorToken) -> Result<Visitor, Error> {
+        self.register_with(register::Request::new(token)).await
+    }
+
+    /// Registers a visitor with these details and returns a handle that remembers it.
+    pub async fn register_with(&self, req: register::Request) -> Result<Visitor, Error> {
+        let res = self.register_visitor(&req).await?;
+        Ok(Visitor::new(self.clone(), res.visitor))
+    }
+}
+
+/// A fresh client-side message id (17 random alphanumerics).
+pub fn new_message_id() -> MessageId {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz";
+    let mut rng = rand::thread_rng();
+    MessageId((0..17).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_must_be_http() {
+        assert!(Client::new("http://127.0.0.1:3000/").is_ok());
+        assert!(Client::new("https://chat.example.com").is_ok());
+        assert!(matches!(Client::new("127.0.0.1:3000"), Err(BuildError::InvalidUrl(_))));
+        assert!(matches!(Client::new("http://"), Err(BuildError::InvalidUrl(_))));
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.backoff(0), Duration::from_millis(100));
+        assert_eq!(policy.backoff(1), Duration::from_millis(200));
+        assert_eq!(policy.backoff(10), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn generated_ids_are_valid_client_ids() {
+        let id = new_message_id();
+        assert_eq!(id.as_str().len(), 17);
+        assert!(id.as_str().bytes().all(|b| b.is_ascii_alphanumeric()));
+    }
+}

@@ -1,0 +1,75 @@
+//! What the client's calls fail with.
+
+use livechat_types::ErrorCode;
+
+/// A failed call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with the API's error envelope.
+    #[error("server returned {code} (HTTP {status})")]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The error code (`errorType` when present, else read from `error`).
+        code: ErrorCode,
+        /// The `error` text as sent.
+        message: String,
+    },
+    /// The request did not complete: connection, timeout, TLS, or a body that could not be
+    /// read.
+    #[error(transparent)]
+    Transport(#[from] reqwest::Error),
+    /// The server answered with something that is not the API's JSON.
+    #[error("unexpected HTTP {status} response: {body}")]
+    UnexpectedBody {
+        /// HTTP status.
+        status: u16,
+        /// The body, cut to 1 KiB.
+        body: String,
+    },
+    /// The client could not be built.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+}
+
+impl Error {
+    /// The API error code, when the server sent one.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        match self {
+            Self::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when a response arrived.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api { status, .. } | Self::UnexpectedBody { status, .. } => Some(*status),
+            Self::Transport(err) => err.status().map(|status| status.as_u16()),
+            Self::Build(_) => None,
+        }
+    }
+
+    /// Whether retrying the same request may succeed: transport failures and 503. For a
+    /// send, only safe with the same `_id`.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Transport(err) => !err.is_builder() && !err.is_decode(),
+            Self::Api { status, .. } | Self::UnexpectedBody { status, .. } => *status == 503,
+            Self::Build(_) => false,
+        }
+    }
+}
+
+/// Building a [`crate::Client`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The base URL is not an `http://` or `https://` URL.
+    #[error("invalid base URL {0:?}: expected http://host[:port][/prefix]")]
+    InvalidUrl(String),
+    /// The HTTP client could not be built.
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+}

@@ -1,0 +1,55 @@
+//! Compatibility with the real third-party clients, installed from their registries.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::server::{self, Database, Server};
+use crate::skip;
+use crate::util::{have, root, run, target_dir, Outcome};
+
+/// Every compatibility suite.
+pub fn run_all() -> Result<Outcome, String> {
+    js_sdk()
+}
+
+/// npm `@rocket.chat/sdk`: its `Livechat` client against our server.
+fn js_sdk() -> Result<Outcome, String> {
+    if !have("node") || !have("npm") {
+        return skip("JS SDK compatibility", "node and npm are not installed");
+    }
+    let source = root().join("compat").join("js");
+    let cache = target_dir().join("compat").join("js");
+    install_npm(&source, &cache)?;
+    server::build()?;
+    let database = Database::create("sqlite").map_err(|server::Unavailable(why)| why)?;
+    let server = Server::start("compat-js", &database, &[])?;
+    let result = run(Command::new("node")
+        .args(["--test", "livechat.test.mjs"])
+        .current_dir(&cache)
+        .env("LIVECHAT_URL", server.url()));
+    server.finish(result.is_err());
+    result.map(|_| Outcome::Passed)
+}
+
+/// Copies an npm project into `cache` and installs its locked dependencies there, unless
+/// the same lock file is installed already.
+fn install_npm(source: &Path, cache: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(cache).map_err(|err| format!("{}: {err}", cache.display()))?;
+    let lock = std::fs::read(source.join("package-lock.json"))
+        .map_err(|err| format!("{}: {err}", source.display()))?;
+    let installed = std::fs::read(cache.join(".installed-lock")).ok();
+    for entry in std::fs::read_dir(source).map_err(|err| err.to_string())? {
+        let entry = entry.map_err(|err| err.to_string())?;
+        if entry.file_type().map_err(|err| err.to_string())?.is_file() {
+            std::fs::copy(entry.path(), cache.join(entry.file_name()))
+                .map_err(|err| err.to_string())?;
+        }
+    }
+    if installed.as_deref() == Some(lock.as_slice()) && cache.join("node_modules").is_dir() {
+        return Ok(());
+    }
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(cache))?;
+    std::fs::write(cache.join(".installed-lock"), lock).map_err(|err| err.to_string())
+}
