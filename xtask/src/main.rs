@@ -149,6 +149,13 @@ fn e2e(which: &str) -> Result<Outcome, String> {
             .env("LIVECHAT_E2E_URL", server.url()));
         server.finish(result.is_err());
         result?;
+        if *backend == "postgres" {
+            // Several instances on one database, and an outage between server and database.
+            run(cargo()
+                .args(["test", "-p", "livechat-sdk", "--features", "e2e", "--test", "cluster"])
+                .env("LIVECHAT_SERVER_BIN", server::binary())
+                .env("LIVECHAT_CLUSTER_DB_URL", database.url()))?;
+        }
     }
     Ok(outcome)
 }

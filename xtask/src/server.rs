@@ -13,7 +13,8 @@ pub fn build() -> Result<(), String> {
     run(cargo().args(["build", "-p", "livechat-server"]))
 }
 
-fn binary() -> PathBuf {
+/// The server binary `build` makes.
+pub fn binary() -> PathBuf {
     target_dir().join("debug").join(format!("livechat-server{}", std::env::consts::EXE_SUFFIX))
 }
 

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod handlers;
 pub mod ids;
 pub mod logging;
+pub mod metrics;
 pub mod routes;
 pub mod validate;
 
@@ -24,13 +25,15 @@ pub struct AppState {
     pub config: Config,
     /// The database.
     pub db: Database,
+    /// Request and database metrics.
+    pub metrics: metrics::Metrics,
 }
 
 impl AppState {
     /// Connects to the database and applies migrations.
     pub fn open(config: Config) -> anyhow::Result<Self> {
         let db = Database::open(config.backend(), config.db_pool_size, config.db_timeout())?;
-        Ok(Self { config, db })
+        Ok(Self { config, db, metrics: metrics::Metrics::new()? })
     }
 
     /// Runs `read` with a pooled connection on actix's blocking thread pool.
@@ -40,7 +43,12 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     {
         let pool = self.db.pool.clone();
-        web::block(move || read(&mut *pool.get()?)).await?
+        let blocking = web::block(move || read(&mut *pool.get()?));
+        // A query on a connection whose network died can hang; the caller gets 503 instead.
+        match tokio::time::timeout(self.config.db_timeout(), blocking).await {
+            Ok(result) => result?,
+            Err(_) => Err(ApiError::unavailable("database read timed out")),
+        }
     }
 
     /// Runs `write` in the writer's next transaction; see [`db::Writer::write`].

@@ -31,7 +31,11 @@ pub async fn log_request(
     let mut res = next.call(req).await?;
     let route = res.request().match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
     let status = res.status().as_u16();
-    let micros = started.elapsed().as_micros() as u64;
+    let elapsed = started.elapsed();
+    let micros = elapsed.as_micros() as u64;
+    if let Some(state) = res.request().app_data::<actix_web::web::Data<crate::AppState>>() {
+        state.metrics.observe(&route, method.as_str(), status, elapsed.as_secs_f64());
+    }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert(REQUEST_ID, value);
     }

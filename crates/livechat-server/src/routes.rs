@@ -10,6 +10,9 @@ use crate::handlers;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use handlers::{message as msg, room as rooms, visitor as visitors};
 
+    cfg.route("/healthz", web::get().to(handlers::ops::healthz))
+        .route("/readyz", web::get().to(handlers::ops::readyz))
+        .route("/metrics", web::get().to(handlers::ops::metrics));
     cfg.service(
         resource::<visitor::register::Request>()
             .route(method::<visitor::register::Request>().to(visitors::register)),

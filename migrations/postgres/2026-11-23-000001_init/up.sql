@@ -5,6 +5,8 @@ CREATE TABLE counters (
     value BIGINT NOT NULL
 );
 INSERT INTO counters (name, value) VALUES ('guest', 0);
+-- On PostgreSQL guest numbers come from a sequence: instances never wait on one counter row.
+CREATE SEQUENCE guest_numbers;
 
 CREATE TABLE visitors (
     id TEXT PRIMARY KEY NOT NULL,

@@ -120,13 +120,27 @@ impl DbManager {
     }
 }
 
+/// Bounds how long connecting, and waiting on a dead network, may take: `connect_timeout`,
+/// TCP keepalives and `tcp_user_timeout`, unless the URL sets them itself.
 fn with_connect_timeout(url: &str, timeout: Duration) -> String {
-    if url.contains("connect_timeout=") {
-        return url.to_owned();
+    let mut url = url.to_owned();
+    let seconds = timeout.as_secs().max(1).to_string();
+    let millis = timeout.as_millis().max(1000).to_string();
+    let settings = [
+        ("connect_timeout", seconds.as_str()),
+        ("keepalives", "1"),
+        ("keepalives_idle", "5"),
+        ("keepalives_interval", "2"),
+        ("keepalives_count", "2"),
+        ("tcp_user_timeout", millis.as_str()),
+    ];
+    for (name, value) in settings {
+        if !url.contains(&format!("{name}=")) {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            url = format!("{url}{separator}{name}={value}");
+        }
     }
-    let seconds = timeout.as_secs().max(1);
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}connect_timeout={seconds}")
+    url
 }
 
 impl ManageConnection for DbManager {
@@ -198,6 +212,7 @@ pub fn is_unique_violation(err: &DieselError) -> bool {
 pub fn is_unavailable(err: &DieselError) -> bool {
     match err {
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+        | DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _)
         | DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _)
         | DieselError::BrokenTransactionManager
         | DieselError::AlreadyInTransaction => true,
@@ -220,6 +235,15 @@ mod tests {
         assert_eq!(Backend::from_url("livechat.db"), Backend::Sqlite("livechat.db".into()));
         assert_eq!(Backend::from_url("sqlite:///tmp/x.db"), Backend::Sqlite("/tmp/x.db".into()));
         assert!(matches!(Backend::from_url("postgres://u@h/db"), Backend::Postgres(_)));
+    }
+
+    #[test]
+    fn connection_urls_get_timeouts() {
+        let url = with_connect_timeout("postgres://h/db", Duration::from_millis(2000));
+        assert!(url.starts_with("postgres://h/db?connect_timeout=2&"), "{url}");
+        assert!(url.contains("tcp_user_timeout=2000"), "{url}");
+        let url = with_connect_timeout("postgres://h/db?connect_timeout=9", Duration::from_secs(2));
+        assert!(url.contains("connect_timeout=9&keepalives=1"), "{url}");
     }
 
     #[test]

@@ -35,8 +35,18 @@ pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<()> {
     diesel::delete(visitors::table.find(id)).execute(conn).map(drop)
 }
 
+diesel::define_sql_function! {
+    /// PostgreSQL's `nextval(sequence)`.
+    fn nextval(sequence: diesel::sql_types::Text) -> diesel::sql_types::BigInt;
+}
+
 /// The next `n` for a `guest-<n>` username.
 pub fn next_guest_number(conn: &mut DbConn) -> QueryResult<i64> {
+    // A sequence on PostgreSQL, so concurrent instances never queue on one row; SQLite has
+    // one writer anyway.
+    if let DbConn::Postgres(pg) = conn {
+        return diesel::select(nextval("guest_numbers")).get_result(pg);
+    }
     diesel::update(counters::table.find("guest"))
         .set(counters::value.eq(counters::value + 1))
         .execute(conn)?;

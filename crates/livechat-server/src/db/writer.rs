@@ -49,6 +49,11 @@ impl Writer {
         Self { queue, timeout }
     }
 
+    /// How many writes wait for the writer now.
+    pub fn queued(&self) -> usize {
+        QUEUE_DEPTH - self.queue.capacity()
+    }
+
     /// Runs `write` in the next transaction and returns its result once that transaction
     /// is committed. `key` names the row the write locks (its room), if any.
     pub async fn write<T, F>(&self, key: Option<&str>, write: F) -> Result<T, ApiError>

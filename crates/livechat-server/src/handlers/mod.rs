@@ -1,6 +1,7 @@
 //! Request handlers, one module per resource.
 
 pub mod message;
+pub mod ops;
 pub mod room;
 pub mod visitor;
 

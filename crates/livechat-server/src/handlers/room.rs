@@ -48,8 +48,11 @@ pub async fn open(
     if let Some(room) = found {
         return ok(open::Response { room: room.to_wire(&visitor, true), new_room: false });
     }
+    // Keyed by visitor: instances insert rooms in one order, so their unique-index waits
+    // cannot form a cycle.
+    let key = format!("visitor:{}", visitor.id);
     let (visitor, room, new_room) =
-        state.write(None, move |conn| open_room(conn, visitor, source, now())).await?;
+        state.write(Some(&key), move |conn| open_room(conn, visitor, source, now())).await?;
     ok(open::Response { room: room.to_wire(&visitor, true), new_room })
 }
 

@@ -20,8 +20,9 @@ pub async fn register(
     Body(req): Body<register::Request>,
 ) -> Reply<register::Response> {
     validate::token(&req.visitor.token)?;
+    let key = format!("token:{}", req.visitor.token.as_str());
     let row = state
-        .write(None, move |conn| upsert(conn, &req.visitor, now()))
+        .write(Some(&key), move |conn| upsert(conn, &req.visitor, now()))
         .await
         .map_err(ApiError::visitor_style)?;
     ok(register::Response { visitor: row.to_wire() })
