@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use clap::{ArgAction, Parser, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::db::Backend;
 
@@ -16,13 +16,61 @@ pub enum LogFormat {
     Json,
 }
 
-/// The server's configuration.
-#[derive(Clone, Debug, Parser)]
+/// The command line: serving is what the bare command does.
+#[derive(Debug, Parser)]
 #[command(
     name = "livechat-server",
     version,
     about = "Livechat backend speaking the Rocket.Chat Livechat REST API"
 )]
+pub struct Cli {
+    /// Settings (also for the subcommands, which use the same database).
+    #[command(flatten)]
+    pub config: Config,
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manages agents and admins.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Creates a user; the password is read from standard input.
+    Add {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Display name (default: the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input (required: passwords never go on the
+        /// command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// `agent` or `admin`.
+        #[arg(long, value_parser = ["agent", "admin"], default_value = "agent")]
+        role: String,
+    },
+    /// Lists users.
+    List,
+    /// Removes a user.
+    Remove {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+}
+
+/// The server's configuration.
+#[derive(Clone, Debug, Args)]
 pub struct Config {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "LIVECHAT_BIND", default_value = "127.0.0.1:3000")]
@@ -118,7 +166,7 @@ mod tests {
 
     #[test]
     fn flags_parse() {
-        let config = Config::try_parse_from([
+        let cli = Cli::try_parse_from([
             "livechat-server",
             "--bind",
             "0.0.0.0:8080",
@@ -128,9 +176,31 @@ mod tests {
             "false",
         ])
         .expect("valid flags");
+        let config = cli.config;
+        assert!(cli.command.is_none());
         assert_eq!(config.bind, "0.0.0.0:8080");
         assert!(!config.allow_edit);
         assert!(config.allow_delete);
         assert!(!config.describe().contains("pw"));
+    }
+
+    #[test]
+    fn user_add_needs_password_stdin() {
+        let parsed = Cli::try_parse_from(["livechat-server", "user", "add", "--username", "ann"]);
+        assert!(parsed.is_err());
+        let cli = Cli::try_parse_from([
+            "livechat-server",
+            "user",
+            "add",
+            "--username",
+            "ann",
+            "--password-stdin",
+            "--role",
+            "admin",
+        ])
+        .expect("valid");
+        assert!(
+            matches!(cli.command, Some(Command::User(UserCommand::Add { ref role, .. })) if role == "admin")
+        );
     }
 }

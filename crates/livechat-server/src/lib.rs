@@ -1,5 +1,7 @@
 //! The livechat server: the Rocket.Chat Livechat REST API on actix-web and diesel.
 
+pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;

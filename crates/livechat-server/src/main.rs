@@ -1,10 +1,10 @@
 use clap::Parser as _;
-use livechat_server::config::{Config, LogFormat};
+use livechat_server::config::{Cli, Command, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let config = Config::parse();
+    let Cli { config, command } = Cli::parse();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -14,5 +14,11 @@ async fn main() -> anyhow::Result<()> {
         LogFormat::Json => subscriber.json().init(),
         LogFormat::Text => subscriber.init(),
     }
-    livechat_server::serve(config).await
+    match command {
+        Some(Command::User(command)) => {
+            println!("{}", livechat_server::cli::run_user(&config, command)?);
+            Ok(())
+        }
+        None => livechat_server::serve(config).await,
+    }
 }

@@ -7,6 +7,7 @@ pub mod messages;
 pub mod models;
 pub mod rooms;
 pub mod schema;
+pub mod users;
 pub mod visitors;
 mod writer;
 

@@ -67,4 +67,46 @@ diesel::table! {
 
 diesel::joinable!(rooms -> visitors (visitor_id));
 diesel::joinable!(messages -> rooms (rid));
-diesel::allow_tables_to_appear_in_same_query!(counters, visitors, rooms, messages);
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        status -> Text,
+        last_assigned_at -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    auth_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    offline_messages (id) {
+        id -> Text,
+        name -> Text,
+        email -> Text,
+        message -> Text,
+        department -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(auth_tokens -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    counters,
+    visitors,
+    rooms,
+    messages,
+    users,
+    auth_tokens,
+    offline_messages
+);

@@ -1,0 +1,97 @@
+//! Agent authentication: password hashes, auth tokens, and the `Agent` extractor.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use livechat_types::ErrorCode;
+use sha2::{Digest, Sha256};
+
+use crate::db::users::UserRow;
+use crate::error::ApiError;
+use crate::{db, AppState};
+
+/// Hashes a password with Argon2id and a random salt.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|err| anyhow::format_err!("cannot hash the password: {err}"))
+}
+
+/// Whether `password` matches a stored hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// A fresh auth token (two random UUIDs, 64 hex characters).
+pub fn new_auth_token() -> String {
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
+
+/// How an auth token is stored: SHA-256, hex.
+pub fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// An authenticated agent or admin, from the `X-User-Id` and `X-Auth-Token` headers.
+/// Missing or wrong credentials are 401.
+pub struct Agent(pub UserRow);
+
+impl FromRequest for Agent {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let header = |name: &str| {
+            req.headers().get(name).and_then(|value| value.to_str().ok()).map(str::to_owned)
+        };
+        let (user_id, token) = (header("x-user-id"), header("x-auth-token"));
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let (Some(user_id), Some(token), Some(state)) = (user_id, token, state) else {
+                return Err(ErrorCode::NotLoggedIn.into());
+            };
+            let hash = hash_token(&token);
+            let user = state.read(move |conn| Ok(db::users::find_by_token(conn, &hash)?)).await?;
+            match user {
+                Some(user) if user.id == user_id => Ok(Agent(user)),
+                _ => Err(ErrorCode::NotLoggedIn.into()),
+            }
+        })
+    }
+}
+
+/// The agent's auth token, for logout.
+pub fn token_of(req: &HttpRequest) -> Option<String> {
+    req.headers().get("x-auth-token").and_then(|value| value.to_str().ok()).map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify() {
+        let hash = hash_password("correct horse").expect("hash");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let token = new_auth_token();
+        assert_eq!(token.len(), 64);
+        assert_ne!(token, new_auth_token());
+        assert_eq!(hash_token(&token).len(), 64);
+        assert_ne!(hash_token(&token), token);
+    }
+}

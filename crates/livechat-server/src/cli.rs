@@ -1,0 +1,64 @@
+//! The `user` subcommands: manage agents and admins in the configured database.
+
+use std::io::BufRead as _;
+
+use crate::auth::hash_password;
+use crate::config::{Config, UserCommand};
+use crate::db::users::UserRow;
+use crate::db::{self, DbManager};
+use crate::ids::random_id;
+
+/// Runs a `user` subcommand; migrations are applied first. Returns what to print.
+pub fn run_user(config: &Config, command: UserCommand) -> anyhow::Result<String> {
+    let manager = DbManager::new(config.backend(), config.db_timeout());
+    let mut conn = manager.connect()?;
+    db::migrate(&mut conn)?;
+    match command {
+        UserCommand::Add { username, name, role, .. } => {
+            let username = username.trim().to_owned();
+            anyhow::ensure!(!username.is_empty(), "the username must not be blank");
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            anyhow::ensure!(
+                password.chars().count() >= 8,
+                "the password needs at least 8 characters"
+            );
+            let row = UserRow {
+                id: random_id(),
+                name: name.unwrap_or_else(|| username.clone()),
+                username,
+                password_hash: hash_password(password)?,
+                role,
+                status: "not-available".into(),
+                last_assigned_at: 0,
+                created_at: livechat_types::Timestamp::now().as_millis(),
+            };
+            db::users::insert(&mut conn, &row).map_err(|err| {
+                if db::is_unique_violation(&err) {
+                    anyhow::format_err!("a user named {:?} exists already", row.username)
+                } else {
+                    err.into()
+                }
+            })?;
+            Ok(format!("added {} {} ({})", row.role, row.username, row.id))
+        }
+        UserCommand::List => {
+            let users = db::users::list(&mut conn)?;
+            let mut out = String::from("id                 username             role   status\n");
+            for user in users {
+                out.push_str(&format!(
+                    "{:<18} {:<20} {:<6} {}\n",
+                    user.id, user.username, user.role, user.status
+                ));
+            }
+            Ok(out.trim_end().to_owned())
+        }
+        UserCommand::Remove { username } => {
+            let user = db::users::find_by_username(&mut conn, &username)?
+                .ok_or_else(|| anyhow::format_err!("no user named {username:?}"))?;
+            db::users::delete(&mut conn, &user.id)?;
+            Ok(format!("removed {username}"))
+        }
+    }
+}
