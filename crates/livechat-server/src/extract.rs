@@ -154,7 +154,9 @@ fn describe(path: &str, message: &str) -> ApiError {
     let description = if let Some(field) = message.strip_prefix("missing field").and_then(quoted) {
         format!("must have required property '{}'", qualified(field))
     } else if let Some(field) = message.strip_prefix("unknown field").and_then(quoted) {
-        format!("must NOT have additional properties '{}'", qualified(field))
+        // The path of an unknown field already ends with the field itself.
+        let name = if path.ends_with(&field) { path.to_owned() } else { qualified(field) };
+        format!("must NOT have additional properties '{name}'")
     } else if let Some((_, expected)) = message.split_once(", expected ") {
         let expected = expected.split(" at line ").next().unwrap_or(expected);
         format!("'{path}' must be {expected}")
