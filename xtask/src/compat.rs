@@ -33,7 +33,7 @@ fn js_sdk() -> Result<Outcome, String> {
 
 /// Copies an npm project into `cache` and installs its locked dependencies there, unless
 /// the same lock file is installed already.
-fn install_npm(source: &Path, cache: &Path) -> Result<(), String> {
+pub fn install_npm(source: &Path, cache: &Path) -> Result<(), String> {
     std::fs::create_dir_all(cache).map_err(|err| format!("{}: {err}", cache.display()))?;
     let lock = std::fs::read(source.join("package-lock.json"))
         .map_err(|err| format!("{}: {err}", source.display()))?;

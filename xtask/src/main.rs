@@ -4,11 +4,15 @@
 //! - `cargo xtask e2e [sqlite|postgres|all]`: the SDK scenario suite against the real
 //!   server binary.
 //! - `cargo xtask compat`: the real third-party clients against the real server binary.
+//! - `cargo xtask widget`: the stock Rocket.Chat widget from npm, into `./livechat-widget`.
+//! - `cargo xtask browser`: that widget, served by the real server, in headless Chromium.
 
+mod browser;
 mod compat;
 mod pg;
 mod server;
 mod util;
+mod widget;
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -21,13 +25,17 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("e2e") => e2e(args.get(1).map_or("all", String::as_str)).map(|_| ()),
         Some("compat") => compat::run_all().map(|_| ()),
+        Some("widget") => widget::run(),
+        Some("browser") => browser::run_all().map(|_| ()),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
                  commands:\n  \
-                 ci                         format, lint, all tests on SQLite and PostgreSQL, e2e, compat\n  \
+                 ci                         format, lint, all tests on SQLite and PostgreSQL, e2e, compat, browser\n  \
                  e2e [sqlite|postgres|all]  SDK scenarios against the real server binary\n  \
-                 compat                     real third-party clients against the real server binary"
+                 compat                     real third-party clients against the real server binary\n  \
+                 widget                     the stock Rocket.Chat widget from npm into ./livechat-widget\n  \
+                 browser                    that widget served by the real server, in headless Chromium"
             );
             return ExitCode::from(2);
         }
@@ -78,6 +86,7 @@ fn ci() -> Result<(), String> {
         ("e2e (SQLite)", || e2e("sqlite")),
         ("e2e (PostgreSQL)", || e2e("postgres")),
         ("compat", compat::run_all),
+        ("browser", browser::run_all),
     ];
     let mut summary = Vec::new();
     let mut failed = 0;
@@ -125,6 +134,9 @@ fn test_postgres() -> Result<Outcome, String> {
     Ok(Outcome::Passed)
 }
 
+/// The agent the e2e suite logs in as (a throwaway database's user).
+const E2E_AGENT: (&str, &str) = ("e2e-agent", "e2e-agent-password");
+
 /// Runs the SDK scenario suite against the real server on the given backend(s).
 fn e2e(which: &str) -> Result<Outcome, String> {
     let backends: &[&str] = match which {
@@ -143,10 +155,13 @@ fn e2e(which: &str) -> Result<Outcome, String> {
                 continue;
             }
         };
+        server::add_user(&database, E2E_AGENT.0, E2E_AGENT.1, "agent")?;
         let server = server::Server::start(&format!("e2e-{backend}"), &database, &[])?;
         let result = run(cargo()
             .args(["test", "-p", "livechat-sdk", "--features", "e2e", "--test", "e2e"])
-            .env("LIVECHAT_E2E_URL", server.url()));
+            .env("LIVECHAT_E2E_URL", server.url())
+            .env("LIVECHAT_E2E_AGENT", E2E_AGENT.0)
+            .env("LIVECHAT_E2E_AGENT_PASSWORD", E2E_AGENT.1));
         server.finish(result.is_err());
         result?;
         if *backend == "postgres" {

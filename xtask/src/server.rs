@@ -73,6 +73,32 @@ impl Drop for Database {
     }
 }
 
+/// Creates a user in `database` with the server's own `user add` subcommand.
+pub fn add_user(
+    database: &Database,
+    username: &str,
+    password: &str,
+    role: &str,
+) -> Result<(), String> {
+    use std::io::Write as _;
+    let mut child = Command::new(binary())
+        .args(["--database-url", &database.url(), "user", "add", "--username", username])
+        .args(["--password-stdin", "--role", role])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|err| format!("cannot run {}: {err}", binary().display()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        writeln!(stdin, "{password}").map_err(|err| err.to_string())?;
+    }
+    let status = child.wait().map_err(|err| err.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("user add {username} failed ({status})"))
+    }
+}
+
 /// A running server; killed on drop.
 pub struct Server {
     child: Child,

@@ -136,13 +136,25 @@ impl Client {
 
     /// Sends one request and decodes the reply.
     async fn call<E: Endpoint>(&self, req: &E) -> Result<E::Response, Error> {
+        self.call_as(req, None).await
+    }
+
+    /// Sends one request, with agent credentials when given, and decodes the reply.
+    pub(crate) async fn call_as<E: Endpoint>(
+        &self,
+        req: &E,
+        credentials: Option<(&str, &str)>,
+    ) -> Result<E::Response, Error> {
         let url = format!("{}{}", self.base, req.path());
-        let builder = match E::METHOD {
+        let mut builder = match E::METHOD {
             Method::Get => self.http.get(url).query(req),
             Method::Post => self.http.post(url).json(req),
             Method::Put => self.http.put(url).json(req),
             Method::Delete => self.http.delete(url).json(req),
         };
+        if let Some((user_id, auth_token)) = credentials {
+            builder = builder.header("X-User-Id", user_id).header("X-Auth-Token", auth_token);
+        }
         let res = builder.send().await?;
         let status = res.status().as_u16();
         let bytes = res.bytes().await?;
@@ -209,12 +221,22 @@ impl Client {
     pub async fn send_message(&self, req: &send::Request) -> Result<send::Response, Error> {
         let mut req = req.clone();
         req.id.get_or_insert_with(new_message_id);
-        let mut attempt = 0;
+        self.with_retries(|| self.call(&req)).await
+    }
+
+    /// Runs `attempt` again after retryable failures, as the [`RetryPolicy`] says. Only for
+    /// requests that are safe to repeat (sends carry a client `_id`).
+    pub(crate) async fn with_retries<T, F, Fut>(&self, mut attempt: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        let mut retries = 0;
         loop {
-            match self.call(&req).await {
-                Err(err) if err.is_retryable() && attempt < self.retry.max_retries => {
-                    tokio::time::sleep(self.retry.backoff(attempt)).await;
-                    attempt += 1;
+            match attempt().await {
+                Err(err) if err.is_retryable() && retries < self.retry.max_retries => {
+                    tokio::time::sleep(self.retry.backoff(retries)).await;
+                    retries += 1;
                 }
                 result => return result,
             }
@@ -253,6 +275,17 @@ impl Client {
         token: VisitorToken,
         page_size: i64,
     ) -> impl Stream<Item = Result<Message, Error>> + Send + 'static {
+        self.pages(room_id, Some(token), None, page_size)
+    }
+
+    /// History pages for a visitor (`token`) or an agent (`credentials`).
+    pub(crate) fn pages(
+        &self,
+        room_id: RoomId,
+        token: Option<VisitorToken>,
+        credentials: Option<(String, String)>,
+        page_size: i64,
+    ) -> impl Stream<Item = Result<Message, Error>> + Send + 'static {
         let client = self.clone();
         let page_size = page_size.clamp(1, 100);
         let start: Option<Option<Timestamp>> = Some(None);
@@ -260,14 +293,18 @@ impl Client {
             let client = client.clone();
             let room_id = room_id.clone();
             let token = token.clone();
+            let credentials = credentials.clone();
             async move {
                 let Some(end) = cursor else { return Ok::<_, Error>(None) };
                 let req = history::Request {
+                    token,
                     limit: Some(page_size),
                     end,
-                    ..history::Request::new(room_id, token)
+                    ..history::Request::for_agent(room_id)
                 };
-                let page = client.message_history(&req).await?.messages;
+                let credentials =
+                    credentials.as_ref().map(|(user, token)| (user.as_str(), token.as_str()));
+                let page = client.call_as(&req, credentials).await?.messages;
                 let next = match page.last() {
                     Some(oldest) if page.len() as i64 == page_size => Some(Some(oldest.ts)),
                     _ => None,

@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod agent;
 mod client;
 mod error;
 mod visitor;
 
+pub use agent::AgentSession;
 pub use client::{Client, ClientBuilder, RetryPolicy};
 pub use error::{BuildError, Error};
 pub use livechat_types::{self as types, ErrorCode, MessageId, RoomId, Timestamp, VisitorToken};

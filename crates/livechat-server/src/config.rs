@@ -1,6 +1,7 @@
 //! Command line and environment: every setting is a flag with an environment variable of
 //! the same name (SPEC section 11).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
@@ -87,6 +88,14 @@ pub struct Config {
     /// Public base URL of this server, as browsers reach it.
     #[arg(long, env = "LIVECHAT_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Folder with the stock widget's built files, served at `/livechat` (default:
+    /// `livechat-widget` when that folder exists in the working directory).
+    #[arg(long, env = "LIVECHAT_WIDGET_DIR")]
+    pub widget_dir: Option<PathBuf>,
+    /// Refuse to open a room (`no-agent-online`) when no agent is available, instead of
+    /// queueing it.
+    #[arg(long, env = "LIVECHAT_REQUIRE_ONLINE_AGENT", default_value_t = false, action = ArgAction::Set)]
+    pub require_online_agent: bool,
     /// Longest message text, in characters.
     #[arg(long, env = "LIVECHAT_MESSAGE_MAX_CHARS", default_value_t = 5000)]
     pub message_max_chars: usize,
@@ -119,6 +128,8 @@ impl Config {
             db_pool_size: 4,
             db_timeout_ms: 2000,
             public_url: None,
+            widget_dir: None,
+            require_online_agent: false,
             message_max_chars: 5000,
             allow_edit: true,
             allow_delete: true,
@@ -127,6 +138,15 @@ impl Config {
             workers: Some(1),
             log_format: LogFormat::Text,
         }
+    }
+
+    /// Fills in the defaults that depend on the working directory: the widget folder is
+    /// `livechat-widget` when no `--widget-dir` was given and that folder exists.
+    pub fn with_working_dir_defaults(mut self) -> Self {
+        if self.widget_dir.is_none() && std::path::Path::new(crate::widget::DEFAULT_DIR).is_dir() {
+            self.widget_dir = Some(crate::widget::DEFAULT_DIR.into());
+        }
+        self
     }
 
     /// The database the URL names.
@@ -142,14 +162,16 @@ impl Config {
     /// The effective configuration for the start-up log line, secrets masked.
     pub fn describe(&self) -> String {
         format!(
-            "bind={} database={} db_pool_size={} db_timeout_ms={} public_url={} \
-             message_max_chars={} allow_edit={} allow_delete={} edit_window_minutes={} \
+            "bind={} database={} db_pool_size={} db_timeout_ms={} public_url={} widget_dir={} \
+             require_online_agent={} message_max_chars={} allow_edit={} allow_delete={} edit_window_minutes={} \
              body_limit={} log_format={:?}",
             self.bind,
             self.backend().masked(),
             self.db_pool_size,
             self.db_timeout_ms,
             self.public_url.as_deref().unwrap_or("(from bind)"),
+            self.widget_dir.as_deref().map_or("(none)".into(), |dir| dir.display().to_string()),
+            self.require_online_agent,
             self.message_max_chars,
             self.allow_edit,
             self.allow_delete,

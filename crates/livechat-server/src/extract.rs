@@ -159,7 +159,18 @@ fn describe(path: &str, message: &str) -> ApiError {
         format!("must NOT have additional properties '{name}'")
     } else if let Some((_, expected)) = message.split_once(", expected ") {
         let expected = expected.split(" at line ").next().unwrap_or(expected);
-        format!("'{path}' must be {expected}")
+        // Serde names Rust types ("struct Request", "a sequence"): say it in JSON terms.
+        let expected = if expected.starts_with("struct ") || expected.starts_with("a map") {
+            "an object"
+        } else if expected == "a sequence" {
+            "an array"
+        } else {
+            expected
+        };
+        match path {
+            "" | "." => format!("the body must be {expected}"),
+            _ => format!("'{path}' must be {expected}"),
+        }
     } else if message.starts_with("duplicate field") {
         format!("'{path}' is given twice")
     } else if message.contains("at line") || message.contains("EOF") {

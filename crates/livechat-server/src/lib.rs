@@ -10,10 +10,15 @@ pub mod handlers;
 pub mod ids;
 pub mod logging;
 pub mod metrics;
+pub mod openapi;
+pub mod realtime;
 pub mod routes;
+pub mod routing;
 pub mod validate;
+pub mod widget;
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 use actix_web::{web, App, HttpServer};
 
@@ -29,13 +34,30 @@ pub struct AppState {
     pub db: Database,
     /// Request and database metrics.
     pub metrics: metrics::Metrics,
+    /// The address [`bind`] listens on (the real port when `--bind` asked for port 0).
+    pub bound: OnceLock<SocketAddr>,
+    /// Realtime delivery over `/websocket`; handlers announce committed changes here.
+    pub realtime: realtime::Realtime,
 }
 
 impl AppState {
     /// Connects to the database and applies migrations.
     pub fn open(config: Config) -> anyhow::Result<Self> {
         let db = Database::open(config.backend(), config.db_pool_size, config.db_timeout())?;
-        Ok(Self { config, db, metrics: metrics::Metrics::new()? })
+        let realtime =
+            realtime::Realtime::start(config.backend(), config.db_timeout(), db.pool.clone());
+        let metrics = metrics::Metrics::new()?;
+        Ok(Self { config, db, metrics, bound: OnceLock::new(), realtime })
+    }
+
+    /// The base URL browsers reach this server at, without a trailing slash: `--public-url`,
+    /// else `http://` and the bound address.
+    pub fn public_url(&self) -> String {
+        match (&self.config.public_url, self.bound.get()) {
+            (Some(url), _) => url.trim_end_matches('/').to_owned(),
+            (None, Some(addr)) => format!("http://{addr}"),
+            (None, None) => format!("http://{}", self.config.bind),
+        }
     }
 
     /// Runs `read` with a pooled connection on actix's blocking thread pool.
@@ -88,19 +110,25 @@ pub fn bind(state: AppState) -> anyhow::Result<(actix_web::dev::Server, Vec<Sock
     let bind = state.config.bind.clone();
     let workers = state.config.workers;
     let state = web::Data::new(state);
-    let mut server = HttpServer::new(move || app(state.clone()));
+    let factory_state = state.clone();
+    let mut server = HttpServer::new(move || app(factory_state.clone()));
     if let Some(workers) = workers {
         server = server.workers(workers);
     }
     let server =
         server.bind(&bind).map_err(|err| anyhow::format_err!("cannot listen on {bind}: {err}"))?;
     let addrs = server.addrs();
+    if let Some(addr) = addrs.first() {
+        let _ = state.bound.set(*addr);
+    }
     Ok((server.run(), addrs))
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let config = config.with_working_dir_defaults();
     tracing::info!(config = %config.describe(), "starting");
+    widget::check_dir(&config);
     let (server, addrs) = bind(AppState::open(config)?)?;
     for addr in addrs {
         tracing::info!("listening on http://{addr}");

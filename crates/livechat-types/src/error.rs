@@ -137,15 +137,39 @@ impl<'de> Deserialize<'de> for ErrorCode {
     }
 }
 
+/// A code is a string on the wire; clients must accept codes they do not know.
+#[cfg(feature = "openapi")]
+impl schemars::JsonSchema for ErrorCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ErrorCode".into()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::ErrorCode").into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let known: Vec<&str> = Self::TABLE.iter().map(|(_, text)| *text).collect();
+        schemars::json_schema!({
+            "description": "An error code; new codes may appear.",
+            "type": "string",
+            "examples": known,
+        })
+    }
+}
+
 /// The body of every error reply: `{"success": false, "error": ..., "errorType"?: ...}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ErrorBody {
     /// Always `false`.
+    #[cfg_attr(feature = "openapi", schemars(extend("const" = false)))]
     pub success: bool,
     /// The error: a bare code, `"[code]"`, or a sentence ending in `[code]`.
     pub error: String,
     /// The code, where the endpoint's style carries it separately.
     #[serde(rename = "errorType", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schemars(with = "Option<ErrorCode>"))]
     pub error_type: Option<String>,
 }
 

@@ -97,6 +97,47 @@ macro_rules! debug_as_string {
 
 debug_as_string!(RoomId, MessageId);
 
+/// JSON Schemas of the ids: strings, with the limits the server enforces.
+#[cfg(feature = "openapi")]
+macro_rules! string_schema {
+    ($($name:ident: $schema:tt),* $(,)?) => {$(
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn schema_id() -> std::borrow::Cow<'static, str> {
+                concat!(module_path!(), "::", stringify!($name)).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!($schema)
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "openapi")]
+string_schema!(
+    RoomId: {
+        "description": "A room's `_id`.",
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 64
+    },
+    MessageId: {
+        "description": "A message's `_id`: server-generated, or chosen by the client.",
+        "type": "string",
+        "pattern": "^[A-Za-z0-9_-]{1,64}$"
+    },
+    VisitorToken: {
+        "description": "A visitor token, chosen by the client: 1-256 characters, not blank.",
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 256
+    },
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,13 +5,18 @@
 //! `Response` and an [`Endpoint`] implementation that names the HTTP method and route.
 #![warn(missing_docs)]
 
+mod de;
 mod error;
 mod ids;
 mod time;
 
+pub mod agent;
 pub mod message;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod room;
 pub mod visitor;
+pub mod widget;
 
 use std::borrow::Cow;
 

@@ -12,6 +12,7 @@ use crate::{MessageId, RoomId, Timestamp};
 
 /// A message as the API returns it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Message {
     /// The message's `_id`.
     #[serde(rename = "_id")]
@@ -47,6 +48,7 @@ pub struct Message {
 
 /// A message's author.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MessageUser {
     /// The visitor's `_id` for visitor messages, the agent's user id for agent messages.
     #[serde(rename = "_id")]
@@ -60,6 +62,7 @@ pub struct MessageUser {
 
 /// A reference to a user: `{_id, username}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct UserRef {
     /// The user's `_id`.
     #[serde(rename = "_id")]

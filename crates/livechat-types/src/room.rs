@@ -10,11 +10,13 @@ use crate::{message::UserRef, RoomId, Timestamp, VisitorToken};
 
 /// A livechat room.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Room {
     /// The room's `_id`.
     #[serde(rename = "_id")]
     pub id: RoomId,
     /// Always `l` (livechat).
+    #[cfg_attr(feature = "openapi", schemars(extend("const" = "l")))]
     pub t: String,
     /// The visitor's display name.
     pub fname: String,
@@ -43,6 +45,7 @@ pub struct Room {
     pub closed_by: Option<UserRef>,
     /// `visitor` or `user`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schemars(extend("enum" = ["visitor", "user"])))]
     pub closer: Option<String>,
     /// How it was opened.
     pub source: Source,
@@ -53,6 +56,7 @@ pub struct Room {
 
 /// The visitor of a room.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RoomVisitor {
     /// The visitor's `_id`.
     #[serde(rename = "_id")]
@@ -63,11 +67,13 @@ pub struct RoomVisitor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<VisitorToken>,
     /// Always `online`.
+    #[cfg_attr(feature = "openapi", schemars(extend("const" = "online")))]
     pub status: String,
 }
 
 /// The agent serving a room.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ServedBy {
     /// The agent's user id.
     #[serde(rename = "_id")]
@@ -80,8 +86,10 @@ pub struct ServedBy {
 
 /// How a room was opened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Source {
     /// `widget` or `api`.
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schemars(extend("enum" = ["widget", "api"])))]
     pub kind: String,
 }

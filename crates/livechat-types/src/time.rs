@@ -49,6 +49,32 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// On the wire a timestamp is a string. Replies always carry milliseconds and `Z`; requests
+/// may use any RFC 3339 offset.
+#[cfg(feature = "openapi")]
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::Timestamp").into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = schemars::json_schema!({
+            "description": "ISO-8601 UTC time with milliseconds: `2018-09-14T13:31:33.201Z`.",
+            "type": "string",
+            "format": "date-time",
+        });
+        if generator.contract().is_serialize() {
+            schema
+                .insert("pattern".into(), r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$".into());
+        }
+        schema
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

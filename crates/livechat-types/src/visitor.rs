@@ -10,6 +10,7 @@ use crate::{Timestamp, VisitorToken};
 
 /// A visitor as the API returns it to that visitor.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Visitor {
     /// The visitor's `_id`.
     #[serde(rename = "_id")]
@@ -34,6 +35,7 @@ pub struct Visitor {
     #[serde(rename = "livechatData", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
     /// Always `online`.
+    #[cfg_attr(feature = "openapi", schemars(extend("const" = "online")))]
     pub status: String,
     /// When the visitor was registered.
     pub ts: Timestamp,
@@ -44,6 +46,7 @@ pub struct Visitor {
 
 /// `{address}` entry of `visitorEmails`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Email {
     /// The address.
     pub address: String,
@@ -51,6 +54,7 @@ pub struct Email {
 
 /// `{phoneNumber}` entry of `phone`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Phone {
     /// The number.
     #[serde(rename = "phoneNumber")]

@@ -1,6 +1,7 @@
 //! The SDK scenario suite against a real server. Run it with `cargo xtask e2e`, which
 //! starts the server binary on a fresh database and sets `LIVECHAT_E2E_URL`.
 
+mod agent;
 mod errors;
 mod flow;
 mod retry;
@@ -11,6 +12,15 @@ use livechat_sdk::{Client, VisitorToken};
 pub fn url() -> String {
     std::env::var("LIVECHAT_E2E_URL")
         .expect("LIVECHAT_E2E_URL is not set: run via `cargo xtask e2e`")
+}
+
+/// The agent account xtask created: (username, password).
+pub fn agent_account() -> (String, String) {
+    let user =
+        std::env::var("LIVECHAT_E2E_AGENT").expect("LIVECHAT_E2E_AGENT: run via `cargo xtask e2e`");
+    let password =
+        std::env::var("LIVECHAT_E2E_AGENT_PASSWORD").expect("LIVECHAT_E2E_AGENT_PASSWORD");
+    (user, password)
 }
 
 /// A client of the server under test.

@@ -5,6 +5,7 @@
 
 pub mod messages;
 pub mod models;
+pub mod offline;
 pub mod rooms;
 pub mod schema;
 pub mod users;

@@ -154,7 +154,7 @@ impl MessageRow {
             updated_at: ts,
             author_id: visitor.id.clone(),
             author_username: visitor.username.clone(),
-            author_name: visitor.name.clone(),
+            author_name: Some(visitor.display_name().to_owned()),
             visitor_id: Some(visitor.id.clone()),
             alias: None,
             kind: None,
@@ -179,6 +179,38 @@ impl MessageRow {
             visitor_id: None,
             ..Self::from_visitor(id, room_id, visitor, text, ts)
         }
+    }
+
+    /// A message written by agent `agent` into `room_id` at `ts`.
+    pub fn from_agent(
+        id: String,
+        room_id: &str,
+        agent: &super::users::UserRow,
+        text: String,
+        ts: i64,
+    ) -> Self {
+        Self {
+            id,
+            rid: room_id.to_owned(),
+            msg: text,
+            ts,
+            updated_at: ts,
+            author_id: agent.id.clone(),
+            author_username: agent.username.clone(),
+            author_name: Some(agent.name.clone()),
+            visitor_id: None,
+            alias: None,
+            kind: None,
+            edited_at: None,
+            edited_by_id: None,
+            edited_by_username: None,
+            deleted: false,
+        }
+    }
+
+    /// Whether agent `agent_id` wrote this (not a system message).
+    pub fn is_written_by_agent(&self, agent_id: &str) -> bool {
+        self.kind.is_none() && self.visitor_id.is_none() && self.author_id == agent_id
     }
 
     /// Whether `visitor_id` wrote this (as a visitor, not a system message).

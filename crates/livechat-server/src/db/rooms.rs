@@ -100,3 +100,91 @@ pub fn close(conn: &mut DbConn, id: &str, closing: &Closing<'_>) -> QueryResult<
 pub fn next_ts(room: &RoomRow, now: i64) -> i64 {
     now.max(room.last_ts + 1)
 }
+
+/// Room `id`, whoever its visitor, locked for a change on PostgreSQL.
+pub fn lock(conn: &mut DbConn, id: &str) -> QueryResult<Option<RoomRow>> {
+    match conn {
+        DbConn::Postgres(pg) => {
+            rooms::table.find(id).select(RoomRow::as_select()).for_update().first(pg).optional()
+        }
+        DbConn::Sqlite(_) => find(conn, id),
+    }
+}
+
+/// Room `id`, whoever its visitor.
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<RoomRow>> {
+    rooms::table.find(id).select(RoomRow::as_select()).first(conn).optional()
+}
+
+/// Gives an unserved room to an agent. Returns false when someone else got it first, so a
+/// room is never served by two agents, whatever instance routes it.
+pub fn assign(
+    conn: &mut DbConn,
+    id: &str,
+    agent_id: &str,
+    agent_username: &str,
+    at: i64,
+) -> QueryResult<bool> {
+    diesel::update(rooms::table.find(id).filter(rooms::served_by_id.is_null()))
+        .set((
+            rooms::served_by_id.eq(agent_id),
+            rooms::served_by_username.eq(agent_username),
+            rooms::served_at.eq(at),
+            rooms::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|count| count == 1)
+}
+
+/// Open rooms nobody serves, oldest first.
+pub fn queued(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<RoomRow>> {
+    rooms::table
+        .filter(rooms::open.eq(true))
+        .filter(rooms::served_by_id.is_null())
+        .order((rooms::created_at.asc(), rooms::id.asc()))
+        .limit(limit)
+        .select(RoomRow::as_select())
+        .load(conn)
+}
+
+/// Which rooms an agent lists.
+pub struct RoomFilter<'a> {
+    /// `None` for admins (every room); else rooms this agent serves plus the queue.
+    pub agent_id: Option<&'a str>,
+    /// Only open or only closed rooms.
+    pub open: Option<bool>,
+}
+
+/// A page of rooms with their visitors, newest first, and the total count.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &RoomFilter<'_>,
+    offset: i64,
+    count: i64,
+) -> QueryResult<(Vec<(RoomRow, super::models::VisitorRow)>, i64)> {
+    use super::models::VisitorRow;
+    use super::schema::visitors;
+
+    let query = || {
+        let mut query = rooms::table.inner_join(visitors::table).into_boxed();
+        if let Some(agent_id) = filter.agent_id {
+            query = query.filter(
+                rooms::served_by_id
+                    .eq(agent_id.to_owned())
+                    .or(rooms::served_by_id.is_null().and(rooms::open.eq(true))),
+            );
+        }
+        if let Some(open) = filter.open {
+            query = query.filter(rooms::open.eq(open));
+        }
+        query
+    };
+    let total = query().count().get_result(conn)?;
+    let page = query()
+        .order((rooms::created_at.desc(), rooms::id.desc()))
+        .offset(offset)
+        .limit(count)
+        .select((RoomRow::as_select(), VisitorRow::as_select()))
+        .load(conn)?;
+    Ok((page, total))
+}

@@ -10,12 +10,13 @@ use livechat_types::{ErrorCode, MessageId, RoomId, Timestamp, VisitorToken};
 use serde::Deserialize;
 
 use super::{now, ok, Reply};
+use crate::auth::Agent;
 use crate::db::models::{MessageRow, RoomRow, VisitorRow};
 use crate::db::{self, is_unique_violation, DbConn};
 use crate::error::ApiError;
 use crate::extract::{path_param, Body, Query};
 use crate::ids::random_id;
-use crate::{validate, AppState, Config};
+use crate::{routing, validate, AppState, Config};
 
 /// `POST /api/v1/livechat/message`
 pub async fn send(
@@ -31,6 +32,7 @@ pub async fn send(
     let max_chars = state.config.message_max_chars;
     let key = req.room_id.as_str().to_owned();
     let row = state.write(Some(&key), move |conn| store(conn, req, max_chars)).await?;
+    state.realtime.message_changed(&row.rid, &row.id);
     ok(send::Response { message: row.to_wire() })
 }
 
@@ -180,6 +182,7 @@ pub async fn update(
             Ok(message)
         })
         .await?;
+    state.realtime.message_changed(&row.rid, &row.id);
     ok(update::Response { message: row.to_wire() })
 }
 
@@ -230,6 +233,7 @@ pub async fn delete(
             Ok(delete::Deleted { id, ts: Timestamp(at), ls: Timestamp(at) })
         })
         .await?;
+    state.realtime.message_deleted(&key, deleted.id.as_str());
     ok(delete::Response { message: deleted })
 }
 
@@ -238,15 +242,21 @@ const HISTORY_DEFAULT: i64 = 20;
 /// Largest page size of the history.
 const HISTORY_MAX: i64 = 100;
 
-/// `GET /api/v1/livechat/messages.history/{rid}?token=&limit=&offset=&end=`
+/// `GET /api/v1/livechat/messages.history/{rid}?token=&limit=&offset=&end=`, for the
+/// room's visitor (`token`) or an agent who may act in the room (headers).
 pub async fn history(
     state: web::Data<AppState>,
     req: HttpRequest,
+    agent: Option<Agent>,
     Query(query): Query<history::Request>,
 ) -> Reply<history::Response> {
     let room_id = RoomId::from(path_param(&req, "rid")?);
     validate::room_id(&room_id)?;
-    validate::token(&query.token)?;
+    if let Some(token) = &query.token {
+        validate::token(token)?;
+    } else if agent.is_none() {
+        return Err(ApiError::Params("must have required property 'token'".into()));
+    }
     let limit = match query.limit {
         Some(limit) if limit > 0 => limit.min(HISTORY_MAX),
         _ => HISTORY_DEFAULT,
@@ -258,10 +268,17 @@ pub async fn history(
     let end = query.end.map(Timestamp::as_millis);
     let rows = state
         .read(move |conn| {
-            let visitor = db::visitors::find_by_token(conn, query.token.as_str())?
-                .ok_or(ErrorCode::InvalidToken)?;
-            let room = db::rooms::find_of_visitor(conn, room_id.as_str(), &visitor.id)?
-                .ok_or(ErrorCode::InvalidRoom)?;
+            let room = match (&query.token, agent) {
+                (Some(token), _) => {
+                    let visitor = db::visitors::find_by_token(conn, token.as_str())?
+                        .ok_or(ErrorCode::InvalidToken)?;
+                    db::rooms::find_of_visitor(conn, room_id.as_str(), &visitor.id)?
+                }
+                (None, Some(Agent(agent))) => db::rooms::find(conn, room_id.as_str())?
+                    .filter(|room| routing::may_act_in(&agent, room)),
+                (None, None) => None,
+            }
+            .ok_or(ErrorCode::InvalidRoom)?;
             Ok(db::messages::history(conn, &room.id, end, offset, limit)?)
         })
         .await?;

@@ -1,9 +1,11 @@
 //! Request handlers, one module per resource.
 
+pub mod agent;
 pub mod message;
 pub mod ops;
 pub mod room;
 pub mod visitor;
+pub mod widget;
 
 use actix_web::web::Json;
 use livechat_types::{Success, Timestamp};

@@ -12,7 +12,7 @@ use crate::db::{self, is_unique_violation, DbConn};
 use crate::error::ApiError;
 use crate::extract::{Body, Query};
 use crate::ids::random_id;
-use crate::{validate, AppState};
+use crate::{routing, validate, AppState};
 
 /// The comment a visitor's close leaves in the room.
 const CLOSED_BY_VISITOR: &str = "Closed by visitor";
@@ -51,22 +51,29 @@ pub async fn open(
     // Keyed by visitor: instances insert rooms in one order, so their unique-index waits
     // cannot form a cycle.
     let key = format!("visitor:{}", visitor.id);
-    let (visitor, room, new_room) =
-        state.write(Some(&key), move |conn| open_room(conn, visitor, source, now())).await?;
+    let require_agent = state.config.require_online_agent;
+    let (visitor, room, new_room, routed) = state
+        .write(Some(&key), move |conn| open_room(conn, visitor, source, require_agent, now()))
+        .await?;
+    if let Some(routed) = &routed {
+        state.realtime.room_routed(routed);
+    }
     ok(open::Response { room: room.to_wire(&visitor, true), new_room })
 }
 
 /// Opens a room for `visitor` unless it has one; the partial unique index decides races.
+/// Returns the visitor, the room, whether it is new, and its agent if it got one.
 fn open_room(
     conn: &mut DbConn,
     visitor: VisitorRow,
     source: &'static str,
+    require_agent: bool,
     now: i64,
-) -> Result<(VisitorRow, RoomRow, bool), ApiError> {
+) -> Result<(VisitorRow, RoomRow, bool, Option<routing::Routed>), ApiError> {
     // The visitor may have been removed since the read.
     let visitor = db::visitors::find(conn, &visitor.id)?.ok_or(ErrorCode::InvalidToken)?;
     if let Some(room) = db::rooms::find_open_of_visitor(conn, &visitor.id)? {
-        return Ok((visitor, room, false));
+        return Ok((visitor, room, false, None));
     }
     let room = RoomRow {
         id: random_id(),
@@ -95,13 +102,21 @@ fn open_room(
         db::messages::insert(conn, &started)
     });
     match inserted {
-        Ok(()) => Ok((visitor, room, true)),
+        Ok(()) => {
+            let mut room = room;
+            let routed = routing::route(conn, &mut room, now)?;
+            if routed.is_none() && require_agent {
+                // Rolls back this request's savepoint: nothing was stored.
+                return Err(ErrorCode::NoAgentOnline.into());
+            }
+            Ok((visitor, room, true, routed))
+        }
         // Opened concurrently through another instance: that one is the visitor's room.
         Err(err) if is_unique_violation(&err) => {
             let room = db::rooms::find_open_of_visitor(conn, &visitor.id)?.ok_or_else(|| {
                 anyhow::format_err!("open room vanished after a unique violation")
             })?;
-            Ok((visitor, room, false))
+            Ok((visitor, room, false, None))
         }
         Err(err) => Err(err.into()),
     }
@@ -128,7 +143,7 @@ pub async fn close(
     validate::room_id(&req.room_id)?;
     let key = req.room_id.as_str().to_owned();
     let rid = req.room_id.clone();
-    state
+    let closed_id = state
         .write(Some(&key), move |conn| {
             let visitor = db::visitors::find_by_token(conn, req.token.as_str())?
                 .ok_or(ErrorCode::InvalidToken)?;
@@ -151,9 +166,11 @@ pub async fn close(
                 MessageRow::system(random_id(), &room.id, &visitor, "livechat-close", text, ts);
             db::messages::insert(conn, &message)?;
             db::rooms::record_message(conn, &room.id, ts, false)?;
-            Ok(())
+            Ok(message.id)
         })
         .await?;
+    state.realtime.message_changed(&key, &closed_id);
+    state.realtime.room_changed(&key);
     ok(close::Response { rid, comment: CLOSED_BY_VISITOR.to_owned() })
 }
 
@@ -163,24 +180,26 @@ pub async fn config(
     Query(query): Query<config::Request>,
 ) -> Reply<config::Response> {
     let token = query.token.filter(|token| validate::token(token).is_ok());
-    let (guest, room) = match token {
-        None => (None, None),
-        Some(token) => {
-            state
-                .read(move |conn| {
-                    let Some(visitor) = db::visitors::find_by_token(conn, token.as_str())? else {
-                        return Ok((None, None));
-                    };
-                    let room = db::rooms::find_open_of_visitor(conn, &visitor.id)?
-                        .map(|room| room.to_wire(&visitor, true));
-                    Ok((Some(visitor.to_wire()), room))
-                })
-                .await?
-        }
-    };
+    let (online, guest, room, agent) = state
+        .read(move |conn| {
+            let online = db::users::least_busy_available(conn)?.is_some();
+            let Some(token) = token else { return Ok((online, None, None, None)) };
+            let Some(visitor) = db::visitors::find_by_token(conn, token.as_str())? else {
+                return Ok((online, None, None, None));
+            };
+            let room = db::rooms::find_open_of_visitor(conn, &visitor.id)?;
+            let agent = match room.as_ref().and_then(|room| room.served_by_id.as_deref()) {
+                Some(agent_id) => db::users::find(conn, agent_id)?,
+                None => None,
+            };
+            let agent = agent.map(|agent| super::agent::public_agent(&agent));
+            let room = room.map(|room| room.to_wire(&visitor, true));
+            Ok((online, Some(visitor.to_wire()), room, agent))
+        })
+        .await?;
     let config = config::Config {
         enabled: true,
-        online: false,
+        online,
         settings: object(json!({
             "registrationForm": false,
             "allowSwitchingDepartments": false,
@@ -216,10 +235,10 @@ pub async fn config(
         })),
         departments: Vec::new(),
         triggers: Vec::new(),
-        resources: Map::new(),
+        resources: object(json!({ "sound": crate::widget::sound_url(&state) })),
         guest,
         room,
-        agent: None,
+        agent,
     };
     ok(config::Response { config })
 }

@@ -6,6 +6,8 @@ mod access;
 mod concurrency;
 mod envelope;
 mod message;
+mod openapi;
+mod realtime;
 mod room;
 mod visitor;
 
@@ -109,6 +111,8 @@ impl Drop for TestDb {
 /// A running server with its own database.
 pub struct TestApp {
     pub base: String,
+    /// The database this server uses (a second instance may share it).
+    pub database_url: String,
     client: reqwest::Client,
     handle: actix_web::dev::ServerHandle,
     _db: TestDb,
@@ -121,36 +125,40 @@ impl TestApp {
 
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
         let (db, url) = TestDb::create();
-        let mut config = Config::with_database(url);
+        let mut config = Config::with_database(url.clone());
         adjust(&mut config);
         let state = AppState::open(config).expect("server state");
         let (server, addrs) = livechat_server::bind(state).expect("bind");
         let handle = server.handle();
         actix_web::rt::spawn(server);
         let base = format!("http://{}", addrs[0]);
-        Self { base, client: reqwest::Client::new(), handle, _db: db }
+        let client = reqwest::Client::new();
+        openapi::load(&client, &base).await;
+        Self { base, database_url: url, client, handle, _db: db }
     }
 
     /// Any request; `body` is sent as JSON.
     pub async fn request(&self, method: Method, path: &str, body: Option<Value>) -> Res {
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        let mut req = self.client.request(method.clone(), format!("{}{path}", self.base));
         if let Some(body) = body {
             req = req.json(&body);
         }
-        Self::read(req.send().await.expect("request")).await
+        Self::read(method, req.send().await.expect("request")).await
     }
 
     /// A request with a raw body and content type.
     pub async fn raw(&self, method: Method, path: &str, content_type: &str, body: Vec<u8>) -> Res {
         let req = self
             .client
-            .request(method, format!("{}{path}", self.base))
+            .request(method.clone(), format!("{}{path}", self.base))
             .header("content-type", content_type)
             .body(body);
-        Self::read(req.send().await.expect("request")).await
+        Self::read(method, req.send().await.expect("request")).await
     }
 
-    async fn read(res: reqwest::Response) -> Res {
+    /// Reads a reply and checks it against the OpenAPI document.
+    async fn read(method: Method, res: reqwest::Response) -> Res {
+        let path = res.url().path().to_owned();
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let bytes = res.bytes().await.expect("body");
@@ -169,6 +177,7 @@ impl TestApp {
             "status {status}: not a JSON object: {:?}",
             String::from_utf8_lossy(&bytes)
         );
+        openapi::check(&method, &path, status, &json);
         Res { status, json, headers }
     }
 
@@ -205,6 +214,26 @@ impl TestApp {
     /// Sends a message.
     pub async fn send(&self, token: &str, rid: &str, msg: &str) -> Res {
         self.post("/api/v1/livechat/message", json!({"token": token, "rid": rid, "msg": msg})).await
+    }
+
+    /// Sends a message with a client-chosen `_id`.
+    pub async fn send_with_id(&self, token: &str, rid: &str, id: &str, msg: &str) -> Res {
+        let body = json!({"token": token, "rid": rid, "msg": msg, "_id": id});
+        self.post("/api/v1/livechat/message", body).await
+    }
+
+    /// Closes a room as its visitor.
+    pub async fn close(&self, token: &str, rid: &str) -> Res {
+        self.post("/api/v1/livechat/room.close", json!({"token": token, "rid": rid})).await
+    }
+
+    /// A GET with extra request headers.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Res {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        Self::read(Method::GET, req.send().await.expect("request")).await
     }
 
     /// The room's history, newest first (one page of up to 100).

@@ -12,6 +12,7 @@ use crate::{fill_route, Endpoint, MessageId, Method, RoomId, Timestamp, VisitorT
 
 /// Body of a delete-message request; the message id travels in the path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// The message's `_id` (path).
@@ -33,6 +34,7 @@ impl Request {
 
 /// Reply to a delete-message request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Response {
     /// The deleted message's id and the deletion time.
     pub message: Deleted,
@@ -40,6 +42,7 @@ pub struct Response {
 
 /// What remains of a deleted message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Deleted {
     /// The message's `_id` (stays reserved).
     #[serde(rename = "_id")]

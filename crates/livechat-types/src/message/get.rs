@@ -9,6 +9,7 @@ use crate::{fill_route, Endpoint, MessageId, Method, RoomId, VisitorToken};
 
 /// Query of a get-message request; the message id travels in the path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Request {
     /// The message's `_id` (path).
     #[serde(skip)]
@@ -29,6 +30,7 @@ impl Request {
 
 /// Reply to a get-message request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Response {
     /// The message.
     pub message: Message,

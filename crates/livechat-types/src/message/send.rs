@@ -7,6 +7,7 @@ use crate::{Endpoint, MessageId, Method, RoomId, VisitorToken};
 
 /// Body of a send-message request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// Token of the visitor who sends the message.
@@ -19,21 +20,40 @@ pub struct Request {
     pub text: String,
     /// Id chosen by the client; the server generates one when absent. A retry with the same
     /// id returns the stored message instead of storing it twice.
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "_id",
+        default,
+        deserialize_with = "crate::de::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub id: Option<MessageId>,
     /// Accepted for compatibility and ignored: the room already has its agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::de::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub agent: Option<AgentHint>,
 }
 
 /// The optional `agent` field of a send request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AgentHint {
     /// The agent's user id.
-    #[serde(rename = "agentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "agentId",
+        default,
+        deserialize_with = "crate::de::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub agent_id: Option<String>,
     /// The agent's username.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::de::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub username: Option<String>,
 }
 
@@ -52,6 +72,7 @@ impl Request {
 
 /// Reply to a send-message request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Response {
     /// The stored message.
     pub message: Message,

@@ -9,6 +9,7 @@ use crate::{fill_route, Endpoint, MessageId, Method, RoomId, VisitorToken};
 
 /// Body of an edit-message request; the message id travels in the path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// The message's `_id` (path).
@@ -38,6 +39,7 @@ impl Request {
 
 /// Reply to an edit-message request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Response {
     /// The edited message, with `editedAt`, `editedBy` and `ls` set.
     pub message: Message,

@@ -6,6 +6,7 @@ use crate::{Endpoint, Method, RoomId, VisitorToken};
 
 /// Body of a close-room request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// The visitor's token.
@@ -24,6 +25,7 @@ impl Request {
 
 /// Reply to a close-room request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Response {
     /// The closed room.
     pub rid: RoomId,

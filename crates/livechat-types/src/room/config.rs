@@ -8,6 +8,7 @@ use crate::{visitor::Visitor, Endpoint, Method, VisitorToken};
 
 /// Query of a config request.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Request {
     /// A visitor token: adds the visitor, its open room and its agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19,6 +20,7 @@ pub struct Request {
 
 /// Reply to a config request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Response {
     /// The configuration.
     pub config: Config,
@@ -26,6 +28,7 @@ pub struct Response {
 
 /// The livechat configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Config {
     /// Whether livechat is enabled.
     pub enabled: bool,
@@ -51,7 +54,7 @@ pub struct Config {
     pub room: Option<Room>,
     /// The agent serving that room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent: Option<Value>,
+    pub agent: Option<crate::agent::Agent>,
 }
 
 impl Endpoint for Request {

@@ -7,6 +7,7 @@ use crate::{Endpoint, Method, RoomId, VisitorToken};
 
 /// Query of a get-room request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Request {
     /// The visitor's token.
     pub token: VisitorToken,
@@ -27,6 +28,7 @@ impl Request {
 
 /// Reply to a get-room request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Response {
     /// The room.
     pub room: Room,

@@ -8,6 +8,7 @@ use crate::{fill_route, Endpoint, Method, Timestamp, VisitorToken};
 
 /// A remove-visitor request; the token travels in the path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Request {
     /// The visitor's token (path).
     #[serde(skip)]
@@ -23,6 +24,7 @@ impl Request {
 
 /// Reply to a remove-visitor request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Response {
     /// The removed visitor.
     pub visitor: Removed,
@@ -30,6 +32,7 @@ pub struct Response {
 
 /// What the reply says of a removed visitor.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Removed {
     /// The visitor's `_id`.
     #[serde(rename = "_id")]

@@ -9,6 +9,7 @@ use crate::{fill_route, Endpoint, Method, VisitorToken};
 
 /// A get-visitor request; the token travels in the path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Request {
     /// The visitor's token (path).
     #[serde(skip)]
@@ -24,6 +25,7 @@ impl Request {
 
 /// Reply to a get-visitor request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Response {
     /// The visitor.
     pub visitor: Visitor,

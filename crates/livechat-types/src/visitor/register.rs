@@ -7,6 +7,7 @@ use crate::{Endpoint, Method, VisitorToken};
 
 /// Body of a register-visitor request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// The visitor's details.
@@ -15,31 +16,58 @@ pub struct Request {
 
 /// The visitor's details. Only `token` is required.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct NewVisitor {
     /// The visitor's token, chosen by the client (1-256 characters).
     pub token: VisitorToken,
     /// Display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::de::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     /// E-mail address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::de::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub email: Option<String>,
     /// Phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::de::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub phone: Option<String>,
     /// Username; `guest-<n>` when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::de::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub username: Option<String>,
     /// Department id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::de::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub department: Option<String>,
     /// Custom fields.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "customFields",
+        default,
+        deserialize_with = "crate::de::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom_fields: Option<Vec<CustomField>>,
 }
 
 /// One custom field of a visitor.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CustomField {
     /// Field name.
     pub key: String,
@@ -59,6 +87,7 @@ impl Request {
 
 /// Reply to a register-visitor request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Response {
     /// The registered visitor.
     pub visitor: Visitor,

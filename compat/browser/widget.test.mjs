@@ -1,0 +1,335 @@
+// Real-browser test: the stock Rocket.Chat widget (npm @rocket.chat/livechat), served
+// unmodified by our server at /livechat, in Debian's Chromium driven by playwright-core.
+//
+// A visitor chats in the widget; an agent answers over the REST API; the answer must show
+// up in the widget (it travels over the DDP WebSocket at /websocket). Every request the
+// page makes to our server must succeed, and the console must stay free of errors.
+//
+// Run by `cargo xtask browser` / `cargo xtask ci`, which build and start the server and set:
+//   LIVECHAT_URL             the server's base URL
+//   LIVECHAT_AGENT_USERNAME  an agent created with `livechat-server user add`
+//   LIVECHAT_AGENT_PASSWORD  its password
+//   CHROMIUM                 the browser (default /usr/bin/chromium)
+//   SCREENSHOT               where to save the final screenshot
+
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+const SERVER = requireEnv('LIVECHAT_URL').replace(/\/+$/, '');
+const AGENT_USERNAME = requireEnv('LIVECHAT_AGENT_USERNAME');
+const AGENT_PASSWORD = requireEnv('LIVECHAT_AGENT_PASSWORD');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SCREENSHOT = process.env.SCREENSHOT || 'widget.png';
+const OVERALL_TIMEOUT_MS = Number(process.env.BROWSER_TEST_TIMEOUT_MS || 120_000);
+const ARRIVAL_TIMEOUT_MS = 10_000;
+
+const run = Date.now().toString(36);
+const VISITOR_TEXT_1 = `Hello from the widget ${run}`;
+const AGENT_REPLY = `Agent reply ${run}: how can I help?`;
+const VISITOR_TEXT_2 = `Second visitor message ${run}`;
+
+// What the page did, for the verdict and for diagnostics.
+const requests = []; // "METHOD path -> status"
+const problems = []; // failed requests to our server, console errors, page errors
+const consoleLines = [];
+const socketFrames = [];
+let page;
+let context;
+let userDataDir;
+let step = 'start';
+
+function requireEnv(name) {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`${name} is not set: run this test via \`cargo xtask browser\``);
+    process.exit(2);
+  }
+  return value;
+}
+
+function log(message) {
+  console.log(`[browser ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
+}
+
+const started = Date.now();
+
+/** Marks the start of a step, so a failure names where it happened. */
+function begin(name) {
+  step = name;
+  log(`step: ${name}`);
+}
+
+function ours(url) {
+  return url.startsWith(SERVER);
+}
+
+// The browser asks for /favicon.ico on its own; the widget's page names no icon.
+function browserOwn(url) {
+  return shortUrl(url || '') === '/favicon.ico';
+}
+
+function shortUrl(url) {
+  return ours(url) ? url.slice(SERVER.length) || '/' : url;
+}
+
+/** A REST call to our server as the agent (or anonymously); fails loudly with the body. */
+async function api(method, path, body, auth) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (auth) {
+    headers['X-User-Id'] = auth.userId;
+    headers['X-Auth-Token'] = auth.authToken;
+  }
+  const res = await fetch(`${SERVER}/api/v1/${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${method} /api/v1/${path}: HTTP ${res.status}, not JSON: ${text.slice(0, 500)}`);
+  }
+  if (!res.ok || json.success !== true) {
+    throw new Error(`${method} /api/v1/${path}: HTTP ${res.status}: ${text.slice(0, 500)}`);
+  }
+  return json;
+}
+
+function watch(page) {
+  page.on('console', (msg) => {
+    const line = `${msg.type()}: ${msg.text()}`;
+    consoleLines.push(line);
+    if (msg.type() === 'error' && !browserOwn(msg.location()?.url)) {
+      problems.push(`console ${line} (at ${msg.location()?.url || '?'})`);
+    }
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.stack || error}`));
+  page.on('requestfailed', (req) => {
+    if (ours(req.url())) {
+      problems.push(`request failed: ${req.method()} ${shortUrl(req.url())}: ${req.failure()?.errorText}`);
+    }
+  });
+  page.on('response', async (res) => {
+    const req = res.request();
+    if (!ours(res.url())) {
+      return;
+    }
+    requests.push(`${req.method()} ${shortUrl(res.url())} -> ${res.status()}`);
+    if (res.status() >= 400 && !browserOwn(res.url())) {
+      let body = '';
+      try {
+        body = (await res.text()).slice(0, 300);
+      } catch {
+        // The body may be gone when the page navigated meanwhile.
+      }
+      problems.push(`HTTP ${res.status()} for ${req.method()} ${shortUrl(res.url())} ${req.postData() || ''} -> ${body}`);
+    }
+  });
+  page.on('websocket', (socket) => {
+    socketFrames.push(`open ${shortUrl(socket.url())}`);
+    socket.on('framesent', (frame) => socketFrames.push(`>> ${String(frame.payload).slice(0, 300)}`));
+    socket.on('framereceived', (frame) => socketFrames.push(`<< ${String(frame.payload).slice(0, 300)}`));
+    socket.on('socketerror', (error) => problems.push(`websocket error: ${error}`));
+    socket.on('close', () => socketFrames.push('closed'));
+  });
+}
+
+/** The widget's message composer (a contenteditable div). */
+function composer() {
+  return page.locator('[contenteditable="true"]').first();
+}
+
+async function sendAsVisitor(text) {
+  const sent = page.waitForResponse(
+    (res) => ours(res.url()) && res.url().includes('/api/v1/livechat/message') && res.request().method() === 'POST',
+    { timeout: 15_000 },
+  );
+  await composer().click();
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+  const res = await sent;
+  const body = await res.text();
+  if (res.status() !== 200) {
+    throw new Error(`POST /api/v1/livechat/message answered ${res.status()}: ${body}`);
+  }
+  return JSON.parse(body).message;
+}
+
+async function expectVisible(text, why) {
+  try {
+    await page.getByText(text, { exact: false }).first().waitFor({ state: 'visible', timeout: ARRIVAL_TIMEOUT_MS });
+  } catch {
+    throw new Error(`"${text}" did not appear in the widget within ${ARRIVAL_TIMEOUT_MS / 1000} s (${why})`);
+  }
+}
+
+async function main() {
+  begin('agent logs in and becomes available (before the visitor opens the chat)');
+  const login = await api('POST', 'login', { user: AGENT_USERNAME, password: AGENT_PASSWORD });
+  const auth = { userId: login.data.userId, authToken: login.data.authToken };
+  await api('POST', 'livechat/agent.status', { status: 'available' }, auth);
+
+  begin(`launch ${CHROMIUM}`);
+  userDataDir = mkdtempSync(join(tmpdir(), 'livechat-browser-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 420, height: 640 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      // The widget plays a sound when a message arrives; the test has no user gesture for it.
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+  page = context.pages()[0] || (await context.newPage());
+  watch(page);
+
+  begin(`open ${SERVER}/livechat`);
+  const response = await page.goto(`${SERVER}/livechat`, { waitUntil: 'load', timeout: 20_000 });
+  if (!response || response.status() !== 200) {
+    throw new Error(`GET /livechat answered ${response?.status()}`);
+  }
+  const serverUrl = await page.evaluate(() => window.SERVER_URL);
+  if (serverUrl !== SERVER) {
+    throw new Error(`window.SERVER_URL is ${JSON.stringify(serverUrl)}, expected ${JSON.stringify(SERVER)}`);
+  }
+
+  begin('the widget opens (it starts minimized to its chat button)');
+  const chatButton = page.locator('button[class*="screen__chat-button"]');
+  const nameField = page.locator('input[name="name"]');
+  await Promise.race([
+    chatButton.waitFor({ state: 'visible', timeout: 20_000 }),
+    composer().waitFor({ state: 'visible', timeout: 20_000 }),
+  ]).catch(() => {
+    throw new Error('the widget did not render within 20 s (no chat button, no composer)');
+  });
+  if (!(await composer().isVisible())) {
+    await chatButton.click();
+  }
+
+  begin('the widget shows the chat, not the offline form (registering first if it asks)');
+  await Promise.race([
+    composer().waitFor({ state: 'visible', timeout: 15_000 }),
+    nameField.waitFor({ state: 'visible', timeout: 15_000 }),
+  ]).catch(() => {
+    throw new Error('neither the chat composer nor a registration form appeared within 15 s');
+  });
+  if (await nameField.isVisible()) {
+    log('a registration form appeared: registering');
+    await nameField.fill('Browser Visitor');
+    const email = page.locator('input[name="email"]');
+    if (await email.isVisible()) {
+      await email.fill('visitor@example.com');
+    }
+    await page.locator('button[type="submit"]').click();
+    await composer().waitFor({ state: 'visible', timeout: 15_000 });
+  }
+
+  begin('the visitor sends a message');
+  const first = await sendAsVisitor(VISITOR_TEXT_1);
+  const rid = first.rid;
+  log(`stored as ${first._id} in room ${rid}`);
+
+  begin('the agent finds the room');
+  const rooms = await api('GET', 'livechat/rooms?open=true', undefined, auth);
+  const room = rooms.rooms.find((candidate) => candidate._id === rid);
+  if (!room) {
+    throw new Error(`room ${rid} is not among the agent's rooms: ${JSON.stringify(rooms).slice(0, 500)}`);
+  }
+  if (room.servedBy?.username !== AGENT_USERNAME) {
+    throw new Error(`room ${rid} is not served by ${AGENT_USERNAME}: ${JSON.stringify(room.servedBy)}`);
+  }
+
+  begin('the visitor sees its own message');
+  await expectVisible(VISITOR_TEXT_1, 'the first visitor message');
+
+  begin('the agent replies over REST; the reply reaches the widget');
+  await api('POST', 'chat.sendMessage', { message: { rid, msg: AGENT_REPLY } }, auth);
+  try {
+    await expectVisible(AGENT_REPLY, 'it travels over the DDP WebSocket at /websocket');
+  } catch (error) {
+    const history = await api('GET', `livechat/messages.history/${rid}?limit=20`, undefined, auth).catch((e) => ({ error: String(e) }));
+    const stored = JSON.stringify(history).includes(AGENT_REPLY);
+    throw new Error(`${error.message}; the reply ${stored ? 'IS' : 'is NOT'} in messages.history, so ${
+      stored ? 'the realtime stream did not deliver it to the page' : 'the server did not store it'}`);
+  }
+
+  begin('a second visitor message appears too');
+  await sendAsVisitor(VISITOR_TEXT_2);
+  await expectVisible(VISITOR_TEXT_2, 'the visitor\'s own message is shown when the stream echoes it');
+
+  // Late console errors (a failed sound or avatar) still count.
+  await page.waitForTimeout(1000);
+  begin('no errors in the console and no failed requests to our server');
+  if (problems.length > 0) {
+    throw new Error(`the page reported ${problems.length} problem(s)`);
+  }
+}
+
+async function diagnose(error) {
+  console.error(`\nFAILED at step "${step}": ${error.stack || error}`);
+  if (problems.length > 0) {
+    console.error('\nproblems:');
+    for (const problem of problems) console.error(`  ${problem}`);
+  }
+  console.error(`\nrequests to ${SERVER}:`);
+  for (const line of requests) console.error(`  ${line}`);
+  console.error('\nconsole (last 40):');
+  for (const line of consoleLines.slice(-40)) console.error(`  ${line}`);
+  console.error('\nwebsocket frames (last 40):');
+  for (const line of socketFrames.slice(-40)) console.error(`  ${line}`);
+  if (page) {
+    const text = await page.evaluate(() => document.body?.innerText || '').catch((e) => `(cannot read: ${e})`);
+    console.error(`\nthe page shows (${page.url()}):\n${text.slice(0, 2000).replace(/^/gm, '  | ')}`);
+  }
+}
+
+async function screenshot() {
+  if (!page) return;
+  try {
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, timeout: 5000 });
+    log(`screenshot: ${SCREENSHOT}`);
+  } catch (error) {
+    console.error(`no screenshot: ${error}`);
+  }
+}
+
+async function cleanUp() {
+  await context?.close().catch(() => {});
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+}
+
+const deadline = setTimeout(async () => {
+  await diagnose(new Error(`the test did not finish within ${OVERALL_TIMEOUT_MS / 1000} s`));
+  await screenshot();
+  await cleanUp();
+  process.exit(1);
+}, OVERALL_TIMEOUT_MS);
+
+let failed = false;
+try {
+  await main();
+  log(`widget test passed; the page's requests to our server:\n  ${requests.join('\n  ')}`);
+} catch (error) {
+  failed = true;
+  await diagnose(error);
+}
+await screenshot();
+await cleanUp();
+clearTimeout(deadline);
+console.log(failed ? '0 passed, 1 failed' : '1 passed, 0 failed');
+process.exit(failed ? 1 : 0);

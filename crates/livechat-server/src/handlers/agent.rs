@@ -1,0 +1,339 @@
+//! Agent endpoints: login, availability, rooms, replies and closing (SPEC section 6), and
+//! `livechat/agent.info` for visitors.
+
+use actix_web::{web, HttpRequest};
+use diesel::Connection as _;
+use livechat_types::agent::{
+    self, chat_delete, chat_send, chat_update, close_room, info, login, logout, rooms, status,
+};
+use livechat_types::{ErrorCode, RoomId, Timestamp, VisitorToken};
+use serde_json::json;
+
+use super::{now, ok, Reply};
+use crate::auth::{self, Agent};
+use crate::db::models::{MessageRow, RoomRow};
+use crate::db::users::UserRow;
+use crate::db::{self, is_unique_violation, DbConn};
+use crate::error::ApiError;
+use crate::extract::{path_param, Body, Query};
+use crate::ids::random_id;
+use crate::{routing, validate, AppState};
+
+/// `POST /api/v1/login`
+pub async fn login(
+    state: web::Data<AppState>,
+    Body(req): Body<login::Request>,
+) -> Reply<login::Response> {
+    let user = state
+        .read(move |conn| {
+            let user = db::users::find_by_username(conn, req.user.trim())?;
+            // Verify against some hash even for unknown users, so timing does not tell.
+            let dummy = dummy_hash();
+            let hash = user.as_ref().map_or(dummy, |user| user.password_hash.as_str());
+            let valid = auth::verify_password(&req.password, hash);
+            Ok(user.filter(|_| valid))
+        })
+        .await?
+        .ok_or(ErrorCode::NotLoggedIn)?;
+    let token = auth::new_auth_token();
+    let (hash, user_id) = (auth::hash_token(&token), user.id.clone());
+    state
+        .write(None, move |conn| Ok(db::users::insert_token(conn, &hash, &user_id, now())?))
+        .await?;
+    ok(login::Response {
+        status: "success".into(),
+        data: login::Credentials { user_id: user.id.clone(), auth_token: token, me: me(&user) },
+    })
+}
+
+/// An Argon2 hash of a random password, verified against for unknown usernames.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| auth::hash_password(&auth::new_auth_token()).unwrap_or_default())
+}
+
+fn me(user: &UserRow) -> login::Me {
+    let mut roles = vec!["user".to_owned(), "livechat-agent".to_owned()];
+    if user.is_admin() {
+        roles.push("admin".to_owned());
+    }
+    login::Me {
+        id: user.id.clone(),
+        username: user.username.clone(),
+        name: user.name.clone(),
+        roles,
+        status_livechat: user.status.clone(),
+    }
+}
+
+/// `POST /api/v1/logout`
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    _agent: Agent,
+    Body(_): Body<logout::Request>,
+) -> Reply<logout::Response> {
+    let hash = auth::token_of(&req).map(|token| auth::hash_token(&token)).unwrap_or_default();
+    state.write(None, move |conn| Ok(db::users::delete_token(conn, &hash)?)).await?;
+    ok(logout::Response {
+        status: "success".into(),
+        data: json!({"message": "You've been logged out!"}),
+    })
+}
+
+/// `POST /api/v1/livechat/agent.status`. Becoming available drains the queue.
+pub async fn set_status(
+    state: web::Data<AppState>,
+    Agent(agent): Agent,
+    Body(req): Body<status::Request>,
+) -> Reply<status::Response> {
+    let available = match req.status.as_str() {
+        "available" => true,
+        "not-available" => false,
+        _ => return Err(ApiError::Params("'status' must be available or not-available".into())),
+    };
+    let new_status = req.status.clone();
+    let routed = state
+        .write(None, move |conn| {
+            db::users::set_status(conn, &agent.id, &new_status)?;
+            if available {
+                return routing::drain_queue(conn, now());
+            }
+            Ok(Vec::new())
+        })
+        .await?;
+    for assignment in &routed {
+        state.realtime.room_routed(assignment);
+    }
+    ok(status::Response { status: req.status })
+}
+
+/// `GET /api/v1/livechat/rooms?open=&count=&offset=`: rooms the agent serves plus the
+/// queue; admins see every room.
+pub async fn list_rooms(
+    state: web::Data<AppState>,
+    Agent(agent): Agent,
+    Query(query): Query<rooms::Request>,
+) -> Reply<rooms::Response> {
+    let count = match query.count {
+        Some(count) if count > 0 => count.min(100),
+        _ => 50,
+    };
+    let offset = query.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::Params("'offset' must be >= 0".into()));
+    }
+    let (page, total) = state
+        .read(move |conn| {
+            let filter = db::rooms::RoomFilter {
+                agent_id: (!agent.is_admin()).then_some(agent.id.as_str()),
+                open: query.open,
+            };
+            Ok(db::rooms::list(conn, &filter, offset, count)?)
+        })
+        .await?;
+    let rooms: Vec<_> = page.iter().map(|(room, visitor)| room.to_wire(visitor, false)).collect();
+    ok(rooms::Response { count: rooms.len() as i64, rooms, offset, total })
+}
+
+/// A room the agent may act in, locked for the change. "Not yours" and "does not exist"
+/// are the same answer.
+fn agent_room(conn: &mut DbConn, agent: &UserRow, room_id: &RoomId) -> Result<RoomRow, ApiError> {
+    db::rooms::lock(conn, room_id.as_str())?
+        .filter(|room| routing::may_act_in(agent, room))
+        .ok_or_else(|| ErrorCode::InvalidRoom.into())
+}
+
+/// `POST /api/v1/chat.sendMessage`: the serving agent (or an admin) replies, retry-safe.
+pub async fn send(
+    state: web::Data<AppState>,
+    Agent(agent): Agent,
+    Body(req): Body<chat_send::Request>,
+) -> Reply<chat_send::Response> {
+    let message = req.message;
+    validate::room_id(&message.room_id)?;
+    validate::text(&message.text)?;
+    if let Some(id) = &message.id {
+        validate::message_id(id)?;
+    }
+    let max_chars = state.config.message_max_chars;
+    let key = message.room_id.as_str().to_owned();
+    let row = state
+        .write(Some(&key), move |conn| {
+            let room = agent_room(conn, &agent, &message.room_id)?;
+            let replay = |stored: MessageRow| {
+                if stored.rid == room.id && stored.is_written_by_agent(&agent.id) && !stored.deleted
+                {
+                    Ok(stored)
+                } else {
+                    Err(ApiError::from(ErrorCode::DuplicateMessageId))
+                }
+            };
+            if let Some(id) = &message.id {
+                if let Some(stored) = db::messages::find(conn, id.as_str())? {
+                    return replay(stored);
+                }
+            }
+            if !room.open {
+                return Err(ErrorCode::RoomClosed.into());
+            }
+            if validate::chars(&message.text) > max_chars {
+                return Err(ErrorCode::MessageSizeExceeded.into());
+            }
+            let ts = db::rooms::next_ts(&room, now());
+            let id = message.id.clone().map_or_else(random_id, |id| id.0);
+            let row = MessageRow::from_agent(id, &room.id, &agent, message.text.clone(), ts);
+            match conn.transaction(|conn| db::messages::insert(conn, &row)) {
+                Ok(()) => {}
+                Err(err) if is_unique_violation(&err) => {
+                    let stored =
+                        db::messages::find(conn, &row.id)?.ok_or(ErrorCode::DuplicateMessageId)?;
+                    return replay(stored);
+                }
+                Err(err) => return Err(err.into()),
+            }
+            db::rooms::record_message(conn, &room.id, ts, true)?;
+            Ok(row)
+        })
+        .await?;
+    state.realtime.message_changed(&row.rid, &row.id);
+    ok(chat_send::Response { message: row.to_wire() })
+}
+
+/// The agent's own message `id` in a room it may act in, while the room is open.
+fn own_message(
+    conn: &mut DbConn,
+    agent: &UserRow,
+    room_id: &RoomId,
+    id: &str,
+) -> Result<(RoomRow, MessageRow), ApiError> {
+    let room = agent_room(conn, agent, room_id)?;
+    let message =
+        db::messages::find_in_room(conn, id, &room.id)?.ok_or(ErrorCode::InvalidMessage)?;
+    if !message.is_written_by_agent(&agent.id) {
+        return Err(ErrorCode::ActionNotAllowed.into());
+    }
+    if !room.open {
+        return Err(ErrorCode::RoomClosed.into());
+    }
+    Ok((room, message))
+}
+
+/// `POST /api/v1/chat.update`
+pub async fn update(
+    state: web::Data<AppState>,
+    Agent(agent): Agent,
+    Body(req): Body<chat_update::Request>,
+) -> Reply<chat_update::Response> {
+    validate::room_id(&req.room_id)?;
+    validate::message_id(&req.message_id)?;
+    validate::text(&req.text)?;
+    let max_chars = state.config.message_max_chars;
+    let key = req.room_id.as_str().to_owned();
+    let row = state
+        .write(Some(&key), move |conn| {
+            let (_, mut message) =
+                own_message(conn, &agent, &req.room_id, req.message_id.as_str())?;
+            if validate::chars(&req.text) > max_chars {
+                return Err(ErrorCode::MessageSizeExceeded.into());
+            }
+            let at = now();
+            db::messages::edit(conn, &message.id, &req.text, at, (&agent.id, &agent.username))?;
+            message.msg = req.text;
+            message.edited_at = Some(at);
+            message.edited_by_id = Some(agent.id.clone());
+            message.edited_by_username = Some(agent.username.clone());
+            message.updated_at = at;
+            Ok(message)
+        })
+        .await?;
+    state.realtime.message_changed(&row.rid, &row.id);
+    ok(chat_update::Response { message: row.to_wire() })
+}
+
+/// `POST /api/v1/chat.delete`
+pub async fn delete(
+    state: web::Data<AppState>,
+    Agent(agent): Agent,
+    Body(req): Body<chat_delete::Request>,
+) -> Reply<chat_delete::Response> {
+    validate::room_id(&req.room_id)?;
+    validate::message_id(&req.message_id)?;
+    let key = req.room_id.as_str().to_owned();
+    let id = req.message_id.clone();
+    let at = state
+        .write(Some(&key), move |conn| {
+            let (_, message) = own_message(conn, &agent, &req.room_id, req.message_id.as_str())?;
+            let at = now();
+            db::messages::mark_deleted(conn, &message.id, at)?;
+            Ok(at)
+        })
+        .await?;
+    state.realtime.message_deleted(&key, id.as_str());
+    ok(chat_delete::Response { id, ts: Timestamp(at) })
+}
+
+/// `POST /api/v1/livechat/room.closeByUser`
+pub async fn close_room(
+    state: web::Data<AppState>,
+    Agent(agent): Agent,
+    Body(req): Body<close_room::Request>,
+) -> Reply<close_room::Response> {
+    validate::room_id(&req.rid)?;
+    let key = req.rid.as_str().to_owned();
+    let closed_id = state
+        .write(Some(&key), move |conn| {
+            let room = agent_room(conn, &agent, &req.rid)?;
+            if !room.open {
+                return Err(ErrorCode::RoomClosed.into());
+            }
+            let now = now();
+            let closing = db::rooms::Closing {
+                at: now,
+                by_id: &agent.id,
+                by_username: &agent.username,
+                closer: "user",
+            };
+            db::rooms::close(conn, &room.id, &closing)?;
+            let ts = db::rooms::next_ts(&room, now);
+            let comment = req.comment.unwrap_or_default();
+            let mut closed = MessageRow::from_agent(random_id(), &room.id, &agent, comment, ts);
+            closed.kind = Some("livechat-close".to_owned());
+            db::messages::insert(conn, &closed)?;
+            db::rooms::record_message(conn, &room.id, ts, false)?;
+            Ok(closed.id)
+        })
+        .await?;
+    state.realtime.message_changed(&key, &closed_id);
+    state.realtime.room_changed(&key);
+    ok(close_room::Response {})
+}
+
+/// `GET /api/v1/livechat/agent.info/{rid}/{token}`: the agent serving the visitor's room.
+pub async fn info(state: web::Data<AppState>, req: HttpRequest) -> Reply<info::Response> {
+    let room_id = RoomId::from(path_param(&req, "rid")?);
+    let token = VisitorToken::from(path_param(&req, "token")?);
+    validate::room_id(&room_id)?;
+    validate::token(&token)?;
+    let agent = state
+        .read(move |conn| {
+            let visitor = db::visitors::find_by_token(conn, token.as_str())?
+                .ok_or(ErrorCode::InvalidToken)?;
+            let room = db::rooms::find_of_visitor(conn, room_id.as_str(), &visitor.id)?
+                .ok_or(ErrorCode::InvalidRoom)?;
+            let agent_id = room.served_by_id.ok_or(ErrorCode::InvalidAgent)?;
+            Ok(db::users::find(conn, &agent_id)?.ok_or(ErrorCode::InvalidAgent)?)
+        })
+        .await?;
+    ok(info::Response { agent: public_agent(&agent) })
+}
+
+/// What visitors see of an agent.
+pub fn public_agent(agent: &UserRow) -> agent::Agent {
+    agent::Agent {
+        id: agent.id.clone(),
+        username: agent.username.clone(),
+        name: agent.name.clone(),
+        status: agent.status.clone(),
+    }
+}

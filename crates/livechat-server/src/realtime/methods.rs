@@ -1,0 +1,222 @@
+//! DDP methods and subscriptions of one connection, and who may see which room.
+//!
+//! A visitor (by token, from the subscription's `args` or from `livechat:setUpConnection`)
+//! sees only its own rooms. An agent (after `login`) sees the rooms it serves and the queued
+//! rooms it may take; an admin sees every room. Visibility is checked when subscribing.
+
+use diesel::QueryResult;
+use serde_json::{json, Value};
+
+use super::ddp;
+use super::hub::{Stream, Topic};
+use super::session::{Connection, Ending};
+use crate::db::models::RoomRow;
+use crate::db::users::UserRow;
+use crate::db::{self, DbConn};
+use crate::error::ApiError;
+use crate::{auth, routing};
+
+/// Most subscriptions one connection may hold.
+const MAX_SUBSCRIPTIONS: usize = 256;
+/// What `login` reports as the resume token's lifetime (Rocket.Chat's default, 90 days).
+const TOKEN_LIFETIME_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+
+impl Connection {
+    /// `{"msg":"method"}`: every call gets a `result`, with `result` or `error`.
+    pub(super) async fn on_method(&mut self, frame: &Value) -> Result<(), Ending> {
+        let Some(id) = frame.get("id").filter(|id| id.is_string()).cloned() else {
+            return self.send(&ddp::protocol_error("Bad request", Some(frame))).await;
+        };
+        let method = frame.get("method").and_then(Value::as_str).unwrap_or_default();
+        let params = frame.get("params").and_then(Value::as_array).cloned().unwrap_or_default();
+        let outcome = match method {
+            "livechat:setUpConnection" => self.set_up_connection(&params),
+            "login" => self.login(&params).await,
+            "logout" => {
+                self.agent = None;
+                Ok(Value::Null)
+            }
+            "stream-notify-room" => self.notify_room(&params).await,
+            _ => {
+                let shown: String = method.chars().take(100).collect();
+                Err(ddp::error(json!(404), &format!("Method '{shown}' not found")))
+            }
+        };
+        self.send(&ddp::result(&id, outcome)).await
+    }
+
+    /// `livechat:setUpConnection [{token}]`: remembers the visitor token for this connection.
+    fn set_up_connection(&mut self, params: &[Value]) -> Result<Value, Value> {
+        let token = params.first().and_then(|arg| arg.get("token")).and_then(Value::as_str);
+        let token = token.filter(|token| valid_token(token)).ok_or_else(match_failed)?;
+        self.visitor_token = Some(token.to_owned());
+        Ok(json!({ "connectionId": self.session_id }))
+    }
+
+    /// `login [{resume: authToken}]`: an agent signs in with a token from `POST login`.
+    async fn login(&mut self, params: &[Value]) -> Result<Value, Value> {
+        let Some(token) = params.first().and_then(|arg| arg.get("resume")).and_then(Value::as_str)
+        else {
+            return Err(ddp::error(json!(400), "Unrecognized options for login request"));
+        };
+        let hash = auth::hash_token(token);
+        let user = self
+            .state
+            .read(move |conn| Ok(db::users::find_by_token(conn, &hash)?))
+            .await
+            .map_err(server_error)?;
+        let Some(user) = user else {
+            let reason = "You've been logged out by the server. Please log in again.";
+            return Err(ddp::error(json!(403), reason));
+        };
+        let expires = livechat_types::Timestamp::now().as_millis() + TOKEN_LIFETIME_MS;
+        let reply = json!({
+            "id": user.id,
+            "token": token,
+            "tokenExpires": ddp::date(expires),
+            "type": "resume",
+        });
+        self.agent = Some(user);
+        Ok(reply)
+    }
+
+    /// `stream-notify-room ["<rid>/typing", username, bool, {token}]`: relays a typing flag
+    /// to the room's other subscribers, under the caller's own username.
+    async fn notify_room(&mut self, params: &[Value]) -> Result<Value, Value> {
+        let event = params.first().and_then(Value::as_str).ok_or_else(match_failed)?;
+        let (rid, name) = event.split_once('/').ok_or_else(match_failed)?;
+        let typing = params.get(2).and_then(Value::as_bool).ok_or_else(match_failed)?;
+        if name != "typing" {
+            return Err(not_allowed());
+        }
+        let token = params.get(3).and_then(token_of).or_else(|| self.visitor_token.clone());
+        match self.viewer(rid, token).await.map_err(server_error)? {
+            Some(username) => {
+                self.state.realtime.typing(rid, &username, typing, self.hub.id);
+                Ok(Value::Null)
+            }
+            None => Err(not_allowed()),
+        }
+    }
+
+    /// `{"msg":"sub"}`: `ready` when the caller may see the room, else `nosub` with an error.
+    pub(super) async fn on_sub(&mut self, frame: &Value) -> Result<(), Ending> {
+        let Some(id) = frame.get("id").filter(|id| id.is_string()).cloned() else {
+            return self.send(&ddp::protocol_error("Bad request", Some(frame))).await;
+        };
+        let name = frame.get("name").and_then(Value::as_str).unwrap_or_default();
+        let params = frame.get("params").and_then(Value::as_array).cloned().unwrap_or_default();
+        let Some(stream) = Stream::from_name(name) else {
+            let shown: String = name.chars().take(100).collect();
+            let error = ddp::error(json!(404), &format!("Subscription '{shown}' not found"));
+            return self.send(&ddp::nosub(&id, Some(error))).await;
+        };
+        let Some(event) = params.first().and_then(Value::as_str) else {
+            return self.send(&ddp::nosub(&id, Some(match_failed()))).await;
+        };
+        let rid = match stream {
+            Stream::NotifyRoom => event.split_once('/').map_or("", |(rid, _)| rid),
+            Stream::RoomMessages | Stream::LivechatRoom => event,
+        };
+        let hub = self.state.realtime.hub();
+        if hub.subscriptions(self.hub.id) >= MAX_SUBSCRIPTIONS {
+            let error = ddp::error(json!("too-many-subscriptions"), "Too many subscriptions");
+            return self.send(&ddp::nosub(&id, Some(error))).await;
+        }
+        let token = params.iter().skip(1).find_map(token_of).or_else(|| self.visitor_token.clone());
+        let allowed = match self.viewer(rid, token).await {
+            Ok(viewer) => viewer.is_some(),
+            Err(err) => return self.send(&ddp::nosub(&id, Some(server_error(err)))).await,
+        };
+        if !allowed {
+            return self.send(&ddp::nosub(&id, Some(not_allowed()))).await;
+        }
+        let topic = Topic { stream, event: event.to_owned() };
+        // A false return means the socket was kicked; the loop closes it next.
+        self.state.realtime.hub().subscribe(self.hub.id, id.as_str().unwrap_or_default(), topic);
+        self.send(&ddp::ready(&id)).await
+    }
+
+    /// The username under which this connection may see room `rid`, if it may: the room's
+    /// visitor (by `token`), or the logged-in agent.
+    async fn viewer(&self, rid: &str, token: Option<String>) -> Result<Option<String>, ApiError> {
+        if rid.is_empty() || rid.chars().count() > 64 {
+            return Ok(None);
+        }
+        let (rid, agent) = (rid.to_owned(), self.agent.clone());
+        let token = token.filter(|token| valid_token(token));
+        self.state.read(move |conn| Ok(viewer(conn, &rid, token.as_deref(), agent)?)).await
+    }
+}
+
+fn viewer(
+    conn: &mut DbConn,
+    rid: &str,
+    token: Option<&str>,
+    agent: Option<UserRow>,
+) -> QueryResult<Option<String>> {
+    let Some(room) = db::rooms::find(conn, rid)? else { return Ok(None) };
+    if let Some(token) = token {
+        if let Some(visitor) = db::visitors::find_by_token(conn, token)? {
+            if visitor.id == room.visitor_id {
+                return Ok(Some(visitor.username));
+            }
+        }
+    }
+    Ok(agent.filter(|agent| may_watch(agent, &room)).map(|agent| agent.username))
+}
+
+/// Agents watch the rooms they may act in, plus the queue (rooms they may take).
+fn may_watch(agent: &UserRow, room: &RoomRow) -> bool {
+    routing::may_act_in(agent, room) || (room.open && room.served_by_id.is_none())
+}
+
+/// The visitor token in a subscription or method argument: `{token}` or `{visitorToken}`,
+/// directly or inside `args` (`{useCollection: false, args: [{token, visitorToken}]}`).
+fn token_of(arg: &Value) -> Option<String> {
+    let direct = ["token", "visitorToken"]
+        .iter()
+        .find_map(|key| arg.get(key).and_then(Value::as_str))
+        .map(str::to_owned);
+    direct.or_else(|| arg.get("args")?.as_array()?.iter().find_map(token_of))
+}
+
+/// A visitor token: 1-256 characters, not blank (as on the REST API).
+fn valid_token(token: &str) -> bool {
+    !token.trim().is_empty() && token.chars().count() <= 256
+}
+
+fn match_failed() -> Value {
+    ddp::error(json!(400), "Match failed")
+}
+
+fn not_allowed() -> Value {
+    ddp::error(json!("not-allowed"), "Not allowed")
+}
+
+/// A database failure, as a DDP error; the cause is logged, never sent.
+fn server_error(err: ApiError) -> Value {
+    match err {
+        ApiError::Unavailable(_) => ddp::error(json!(503), "service-unavailable"),
+        other => {
+            tracing::error!(error = %other, "realtime request failed");
+            ddp::error(json!(500), "Internal server error")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_found_where_clients_put_them() {
+        let sub = json!({"useCollection": false, "args": [{"token": "t1", "visitorToken": "t1"}]});
+        assert_eq!(token_of(&sub).as_deref(), Some("t1"));
+        assert_eq!(token_of(&json!({"visitorToken": "t2"})).as_deref(), Some("t2"));
+        assert_eq!(token_of(&json!({"args": [false]})), None);
+        assert_eq!(token_of(&json!(false)), None);
+        assert!(!valid_token("  "));
+        assert!(!valid_token(&"x".repeat(257)));
+    }
+}

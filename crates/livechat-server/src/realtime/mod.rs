@@ -1,0 +1,173 @@
+//! Realtime delivery (SPEC section 8): Meteor DDP over WebSocket at `/websocket`.
+//!
+//! Handlers announce what changed, by id only, after their write committed
+//! ([`Realtime::message_changed`] and friends). On SQLite the announcement goes straight to
+//! this instance's dispatcher. On PostgreSQL it goes out with `pg_notify` and comes back
+//! through the `LISTEN` connection of every instance, the sender's included, so each
+//! instance sees each event exactly once, whichever instance caused it. The dispatcher reads
+//! the message once per event (not once per socket), builds the DDP frame once and hands it
+//! to the [`hub::Hub`], which queues it for the sockets subscribed to that room.
+//!
+//! Nothing here ever blocks a request: announcing is a `try_send` into a bounded queue.
+
+mod ddp;
+mod dispatch;
+pub mod hub;
+mod methods;
+mod pg;
+mod session;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+pub use session::websocket;
+
+use crate::db::{Backend, DbManager, DbPool};
+use crate::routing;
+use hub::Hub;
+
+/// How many frames a socket may have waiting before it counts as fallen behind.
+const SOCKET_BUFFER: usize = 1024;
+/// How many announcements may wait for the dispatcher (or the PostgreSQL notifier).
+const QUEUE_DEPTH: usize = 16 * 1024;
+
+/// What changed, as announced by handlers and carried by PostgreSQL notifications (ids only:
+/// a `NOTIFY` payload must stay under 8000 bytes).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Notification {
+    /// Message `id` of room `rid` was stored or edited.
+    Message {
+        /// The room.
+        rid: String,
+        /// The message.
+        id: String,
+    },
+    /// Message `id` of room `rid` was deleted.
+    Deleted {
+        /// The room.
+        rid: String,
+        /// The message.
+        id: String,
+    },
+    /// Room `rid` changed (an agent was assigned, it was closed).
+    Room {
+        /// The room.
+        rid: String,
+    },
+    /// Someone in room `rid` started or stopped typing.
+    Typing {
+        /// The room.
+        rid: String,
+        /// Who types.
+        username: String,
+        /// Typing or not.
+        typing: bool,
+        /// The socket it came from (`<instance>:<socket>`), which does not get it back.
+        origin: String,
+    },
+}
+
+/// The realtime service of one server instance.
+pub struct Realtime {
+    hub: Arc<Hub>,
+    /// Where announcements go: the dispatcher (SQLite) or the notifier (PostgreSQL).
+    outlet: mpsc::Sender<Notification>,
+    /// This instance's id, to recognise its own sockets in notifications.
+    instance: String,
+    /// Tells the PostgreSQL listener to stop when the server goes away.
+    stop: Arc<AtomicBool>,
+}
+
+impl Realtime {
+    /// Starts the dispatcher and, on PostgreSQL, the notifier and the listener. `pool`
+    /// serves the dispatcher's reads.
+    pub fn start(backend: Backend, timeout: Duration, pool: DbPool) -> Self {
+        let hub = Arc::new(Hub::new(SOCKET_BUFFER));
+        let instance = crate::ids::random_id();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (dispatch, queue) = mpsc::channel(QUEUE_DEPTH);
+        dispatch::start(hub.clone(), pool, queue, instance.clone());
+        let outlet = match &backend {
+            Backend::Sqlite(_) => dispatch,
+            Backend::Postgres(_) => {
+                let manager = DbManager::new(backend.clone(), timeout);
+                pg::start_listener(manager.clone(), dispatch, hub.clone(), stop.clone());
+                pg::start_notifier(manager, QUEUE_DEPTH)
+            }
+        };
+        Self { hub, outlet, instance, stop }
+    }
+
+    /// Message `id` of room `rid` was stored or edited. Call after the write returned Ok.
+    pub fn message_changed(&self, rid: &str, id: &str) {
+        self.announce(Notification::Message { rid: rid.to_owned(), id: id.to_owned() });
+    }
+
+    /// Message `id` of room `rid` was deleted. Call after the write returned Ok.
+    pub fn message_deleted(&self, rid: &str, id: &str) {
+        self.announce(Notification::Deleted { rid: rid.to_owned(), id: id.to_owned() });
+    }
+
+    /// Room `rid` changed (its agent, its state). Call after the write returned Ok.
+    pub fn room_changed(&self, rid: &str) {
+        self.announce(Notification::Room { rid: rid.to_owned() });
+    }
+
+    /// A room got an agent (see [`routing::Routed`]): `agentData` and its `uj` message.
+    pub fn room_routed(&self, routed: &routing::Routed) {
+        self.room_changed(&routed.room_id);
+        self.message_changed(&routed.room_id, &routed.joined_id);
+    }
+
+    /// `username` started or stopped typing in room `rid`, from socket `socket`.
+    fn typing(&self, rid: &str, username: &str, typing: bool, socket: u64) {
+        let origin = format!("{}:{socket}", self.instance);
+        let (rid, username) = (rid.to_owned(), username.to_owned());
+        self.announce(Notification::Typing { rid, username, typing, origin });
+    }
+
+    fn announce(&self, notification: Notification) {
+        match self.outlet.try_send(notification) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                // Dropping an event silently would leave clients behind without knowing it;
+                // closing their sockets makes them reconnect and catch up with the history.
+                tracing::warn!("realtime queue full; closing every socket of this instance");
+                self.hub.kick_all();
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::warn!("realtime dispatcher stopped; event dropped");
+            }
+        }
+    }
+
+    /// The hub of this instance's sockets.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+}
+
+impl Drop for Realtime {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notifications_are_small_tagged_json() {
+        let notification = Notification::Message { rid: "r1".into(), id: "m1".into() };
+        let text = serde_json::to_string(&notification).expect("json");
+        let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(value, serde_json::json!({"kind": "message", "rid": "r1", "id": "m1"}));
+        assert_eq!(serde_json::from_str::<Notification>(&text).ok(), Some(notification));
+    }
+}

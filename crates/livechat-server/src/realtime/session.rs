@@ -1,0 +1,193 @@
+//! One DDP connection: the handler of `GET /websocket` and the socket's loop.
+//!
+//! The loop reads the client's frames, writes what the hub queued for the socket, pings
+//! the client when it is quiet, and closes the socket when the hub kicked it (it fell
+//! behind), when the client stopped answering, or when a write stalls.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use serde_json::Value;
+use tokio::sync::{mpsc, Notify};
+use tokio::time::{timeout, Instant};
+
+use super::ddp;
+use super::hub::{Frame, Hub};
+use crate::db::users::UserRow;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// How often a quiet client is pinged.
+const PING_EVERY: Duration = Duration::from_secs(25);
+/// A client heard of for this long is gone.
+const SILENCE_LIMIT: Duration = Duration::from_secs(60);
+/// A write that takes longer means the client stopped reading.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest frame a client may send.
+const MAX_FRAME: usize = 64 * 1024;
+
+/// `GET /websocket`: upgrades to a DDP session.
+pub async fn websocket(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|_| ApiError::Params("expected a WebSocket upgrade".into()))?;
+    let stream =
+        stream.max_frame_size(MAX_FRAME).aggregate_continuations().max_continuation_size(MAX_FRAME);
+    let state = state.into_inner();
+    let membership = state.realtime.hub().join();
+    let connection = Connection {
+        hub: HubSeat { hub: state.realtime.hub.clone(), id: membership.id },
+        state,
+        session,
+        kicked: membership.kicked,
+        session_id: crate::ids::random_id(),
+        connected: false,
+        visitor_token: None,
+        agent: None,
+    };
+    actix_web::rt::spawn(connection.run(stream, membership.outbox));
+    Ok(response)
+}
+
+/// Leaves the hub when the connection ends, however it ends.
+pub(super) struct HubSeat {
+    pub(super) hub: Arc<Hub>,
+    pub(super) id: u64,
+}
+
+impl Drop for HubSeat {
+    fn drop(&mut self) {
+        self.hub.leave(self.id);
+    }
+}
+
+/// The state of one DDP connection.
+pub(super) struct Connection {
+    pub(super) state: Arc<AppState>,
+    pub(super) hub: HubSeat,
+    session: Session,
+    kicked: Arc<Notify>,
+    /// The DDP session id, also the `connectionId` of `livechat:setUpConnection`.
+    pub(super) session_id: String,
+    connected: bool,
+    /// The visitor token from `livechat:setUpConnection`.
+    pub(super) visitor_token: Option<String>,
+    /// The agent logged in with `login`.
+    pub(super) agent: Option<UserRow>,
+}
+
+/// Why the loop ended: `None` for a normal close.
+pub(super) type Ending = Option<CloseReason>;
+
+impl Connection {
+    async fn run(mut self, mut stream: AggregatedMessageStream, mut outbox: mpsc::Receiver<Frame>) {
+        let mut keepalive = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+        let mut heard = Instant::now();
+        let kicked = self.kicked.clone();
+        let ending: Ending = loop {
+            tokio::select! {
+                incoming = stream.recv() => {
+                    heard = Instant::now();
+                    match incoming {
+                        Some(Ok(AggregatedMessage::Text(text))) => {
+                            if let Err(ending) = self.on_frame(&text).await {
+                                break ending;
+                            }
+                        }
+                        Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                            if self.session.pong(&bytes).await.is_err() {
+                                break None;
+                            }
+                        }
+                        Some(Ok(AggregatedMessage::Close(_))) | None => break None,
+                        Some(Ok(_)) => {}
+                        Some(Err(_)) => break Some(CloseCode::Protocol.into()),
+                    }
+                }
+                frame = outbox.recv() => match frame {
+                    Some(frame) => {
+                        if let Err(ending) = self.send(&frame).await {
+                            break ending;
+                        }
+                    }
+                    // The hub dropped this socket.
+                    None => break Some(too_slow()),
+                },
+                () = kicked.notified() => break Some(too_slow()),
+                _ = keepalive.tick() => {
+                    if heard.elapsed() >= SILENCE_LIMIT {
+                        break Some(CloseReason { code: CloseCode::Away, description: Some("timeout".into()) });
+                    }
+                    if let Err(ending) = self.send(r#"{"msg":"ping"}"#).await {
+                        break ending;
+                    }
+                }
+            }
+        };
+        let _ = timeout(WRITE_TIMEOUT, self.session.close(ending)).await;
+    }
+
+    /// Writes one frame; gives up when the client does not take it in time, or when the
+    /// hub kicks the socket meanwhile.
+    pub(super) async fn send(&mut self, text: &str) -> Result<(), Ending> {
+        let kicked = self.kicked.clone();
+        tokio::select! {
+            written = timeout(WRITE_TIMEOUT, self.session.text(text.to_owned())) => match written {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(_closed)) => Err(None),
+                Err(_elapsed) => Err(Some(too_slow())),
+            },
+            () = kicked.notified() => Err(Some(too_slow())),
+        }
+    }
+
+    /// Handles one text frame from the client.
+    async fn on_frame(&mut self, text: &str) -> Result<(), Ending> {
+        let Ok(frame) = serde_json::from_str::<Value>(text) else {
+            return self.send(&ddp::protocol_error("Bad request", None)).await;
+        };
+        let kind = frame.get("msg").and_then(Value::as_str).unwrap_or_default();
+        if !self.connected && kind != "connect" {
+            return self.send(&ddp::protocol_error("Must connect first", Some(&frame))).await;
+        }
+        match kind {
+            "connect" => self.on_connect(&frame).await,
+            "ping" => self.send(&ddp::pong(frame.get("id"))).await,
+            "pong" => Ok(()),
+            "method" => self.on_method(&frame).await,
+            "sub" => self.on_sub(&frame).await,
+            "unsub" => {
+                let id = frame.get("id").cloned().unwrap_or(Value::Null);
+                if let Some(sub) = id.as_str() {
+                    self.state.realtime.hub().unsubscribe(self.hub.id, sub);
+                }
+                self.send(&ddp::nosub(&id, None)).await
+            }
+            _ => self.send(&ddp::protocol_error("Bad request", Some(&frame))).await,
+        }
+    }
+
+    async fn on_connect(&mut self, frame: &Value) -> Result<(), Ending> {
+        let version = frame.get("version").and_then(Value::as_str);
+        let supports_1 = frame
+            .get("support")
+            .and_then(Value::as_array)
+            .is_some_and(|versions| versions.iter().any(|version| version == "1"));
+        if version != Some("1") && !supports_1 {
+            self.send(r#"{"msg":"failed","version":"1"}"#).await?;
+            return Err(None);
+        }
+        self.connected = true;
+        let reply = serde_json::json!({ "msg": "connected", "session": self.session_id });
+        self.send(&reply.to_string()).await
+    }
+}
+
+fn too_slow() -> CloseReason {
+    CloseReason { code: CloseCode::Again, description: Some("fell behind".into()) }
+}

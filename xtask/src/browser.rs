@@ -1,0 +1,116 @@
+//! `cargo xtask browser`: the stock widget served by the real server, in a real browser.
+//!
+//! Debian's Chromium (`/usr/bin/chromium`) driven by npm `playwright-core`, which never
+//! downloads a browser of its own. The test itself is `compat/browser/widget.test.mjs`.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::compat::install_npm;
+use crate::server::{self, Database, Server};
+use crate::util::{have, root, run, target_dir, Outcome};
+use crate::{is_ci, skip, widget};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const AGENT_USERNAME: &str = "agent1";
+/// The test's own throwaway agent, in a database that lives as long as the run.
+const AGENT_PASSWORD: &str = "browser-test-password";
+/// Longer than the script's own overall timeout, which prints its diagnostics first.
+const NODE_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// Runs the widget test; skipped loudly (failed under CI) when a tool is missing.
+pub fn run_all() -> Result<Outcome, String> {
+    if !have("node") || !have("npm") {
+        return skip("browser test", "node and npm are not installed");
+    }
+    if !Path::new(CHROMIUM).exists() {
+        if !is_ci() {
+            return skip(
+                "browser test",
+                &format!(
+                    "{CHROMIUM} is missing (install Debian's package: apt-get install chromium)"
+                ),
+            );
+        }
+        install_chromium()?;
+    }
+    let widget_dir = widget::install()?;
+    let source = root().join("compat").join("browser");
+    let cache = target_dir().join("compat").join("browser");
+    // playwright-core downloads nothing, but make sure no install step tries.
+    std::env::set_var("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+    install_npm(&source, &cache)?;
+    server::build()?;
+    let database = Database::create("sqlite").map_err(|server::Unavailable(why)| why)?;
+    add_agent(&database)?;
+    let widget_arg = widget_dir.display().to_string();
+    let server = Server::start("browser", &database, &["--widget-dir", &widget_arg])?;
+    let screenshot = target_dir().join("browser").join("widget.png");
+    let result = run_node(
+        Command::new("node")
+            .arg("widget.test.mjs")
+            .current_dir(&cache)
+            .env("LIVECHAT_URL", server.url())
+            .env("LIVECHAT_AGENT_USERNAME", AGENT_USERNAME)
+            .env("LIVECHAT_AGENT_PASSWORD", AGENT_PASSWORD)
+            .env("CHROMIUM", CHROMIUM)
+            .env("SCREENSHOT", &screenshot),
+    );
+    server.finish(result.is_err());
+    eprintln!("xtask: screenshot of the widget: {}", screenshot.display());
+    result.map(|()| Outcome::Passed)
+}
+
+/// Under CI only: Debian's Chromium, never a browser download.
+fn install_chromium() -> Result<(), String> {
+    eprintln!("xtask: {CHROMIUM} is missing; installing Debian's chromium (CI=true)");
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq", "chromium"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    if Path::new(CHROMIUM).exists() {
+        Ok(())
+    } else {
+        Err(format!("apt-get installed chromium, but {CHROMIUM} is still missing"))
+    }
+}
+
+/// `livechat-server user add`, with the password on standard input as it requires.
+fn add_agent(database: &Database) -> Result<(), String> {
+    let mut child = Command::new(server::binary())
+        .args(["--database-url", &database.url(), "user", "add", "--username", AGENT_USERNAME])
+        .args(["--password-stdin", "--role", "agent"])
+        .env("LIVECHAT_LOG_FORMAT", "text")
+        .stdin(Stdio::piped())
+        .spawn()
+        .map_err(|err| format!("cannot start {}: {err}", server::binary().display()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        writeln!(stdin, "{AGENT_PASSWORD}").map_err(|err| format!("user add: {err}"))?;
+    }
+    let status = child.wait().map_err(|err| format!("user add: {err}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("livechat-server user add failed ({status})"))
+    }
+}
+
+/// Runs the node script with inherited output, killed after [`NODE_TIMEOUT`].
+fn run_node(command: &mut Command) -> Result<(), String> {
+    let mut child = command.spawn().map_err(|err| format!("cannot run node: {err}"))?;
+    let started = Instant::now();
+    loop {
+        match child.try_wait().map_err(|err| err.to_string())? {
+            Some(status) if status.success() => return Ok(()),
+            Some(status) => return Err(format!("the widget test failed ({status})")),
+            None if started.elapsed() > NODE_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("the widget test did not end within {NODE_TIMEOUT:?}"));
+            }
+            None => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
+}
