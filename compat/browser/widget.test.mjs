@@ -227,6 +227,11 @@ async function main() {
   ]).catch(() => {
     throw new Error('neither the chat composer nor a registration form appeared within 15 s');
   });
+  // The offline form has name and e-mail fields too, plus its message box.
+  if (await page.locator('textarea[name="message"]').isVisible()) {
+    throw new Error('the widget shows the offline form ("leave a message") instead of the chat: '
+      + 'livechat/config said online=false although the agent is available');
+  }
   if (await nameField.isVisible()) {
     log('a registration form appeared: registering');
     await nameField.fill('Browser Visitor');

@@ -7,6 +7,7 @@
 //! - `cargo xtask widget`: the stock Rocket.Chat widget from npm, into `./livechat-widget`.
 //! - `cargo xtask browser`: that widget, served by the real server, in headless Chromium.
 
+mod bench;
 mod browser;
 mod compat;
 mod pg;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("e2e") => e2e(args.get(1).map_or("all", String::as_str)).map(|_| ()),
         Some("compat") => compat::run_all().map(|_| ()),
+        Some("bench") => bench::run_bench().map(|_| ()),
         Some("widget") => widget::run(),
         Some("browser") => browser::run_all().map(|_| ()),
         _ => {

@@ -109,21 +109,35 @@ pub struct Server {
 impl Server {
     /// Starts the server on a free port with `database` and waits until it listens.
     pub fn start(name: &str, database: &Database, extra_args: &[&str]) -> Result<Self, String> {
+        let mut args = vec!["--database-url".to_owned(), database.url()];
+        args.extend(extra_args.iter().map(|arg| (*arg).to_owned()));
+        Self::spawn(&binary(), name, &args, &[])
+    }
+
+    /// Starts `program` with `--bind 127.0.0.1:0` and `args`, and waits until it prints
+    /// `listening on http://ADDR`.
+    pub fn spawn(
+        program: &std::path::Path,
+        name: &str,
+        args: &[String],
+        envs: &[(&str, String)],
+    ) -> Result<Self, String> {
         let log_dir = target_dir().join("xtask");
         std::fs::create_dir_all(&log_dir).map_err(|err| err.to_string())?;
         let log = log_dir.join(format!("{name}.log"));
         let file = File::create(&log).map_err(|err| format!("{}: {err}", log.display()))?;
         let stderr = file.try_clone().map_err(|err| err.to_string())?;
-        let child = Command::new(binary())
-            .args(["--bind", "127.0.0.1:0", "--database-url", &database.url()])
-            .args(extra_args)
+        let child = Command::new(program)
+            .args(["--bind", "127.0.0.1:0"])
+            .args(args)
+            .envs(envs.iter().map(|(key, value)| (*key, value.as_str())))
             .env("LIVECHAT_LOG_FORMAT", "text")
             .env_remove("LIVECHAT_BIND")
             .stdin(Stdio::null())
             .stdout(file)
             .stderr(stderr)
             .spawn()
-            .map_err(|err| format!("cannot start {}: {err}", binary().display()))?;
+            .map_err(|err| format!("cannot start {}: {err}", program.display()))?;
         let mut server = Self { child, url: String::new(), log };
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(60) {
@@ -141,6 +155,11 @@ impl Server {
         }
         server.print_log();
         Err("the server did not start listening within 60 s".into())
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Its base URL (`http://127.0.0.1:PORT`).

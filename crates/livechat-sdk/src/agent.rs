@@ -52,6 +52,14 @@ impl AgentSession {
         &self.credentials.me
     }
 
+    /// This session as a realtime subscriber (see [`Client::subscribe_room`]).
+    pub fn subscriber(&self) -> crate::Subscriber {
+        crate::Subscriber::Agent {
+            user_id: self.credentials.user_id.clone(),
+            auth_token: self.credentials.auth_token.clone(),
+        }
+    }
+
     /// The client this session uses.
     pub fn client(&self) -> &Client {
         &self.client

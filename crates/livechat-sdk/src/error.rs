@@ -28,6 +28,9 @@ pub enum Error {
         /// The body, cut to 1 KiB.
         body: String,
     },
+    /// The realtime connection failed or was refused.
+    #[error("realtime: {0}")]
+    Realtime(String),
     /// The client could not be built.
     #[error(transparent)]
     Build(#[from] BuildError),
@@ -47,7 +50,7 @@ impl Error {
         match self {
             Self::Api { status, .. } | Self::UnexpectedBody { status, .. } => Some(*status),
             Self::Transport(err) => err.status().map(|status| status.as_u16()),
-            Self::Build(_) => None,
+            Self::Build(_) | Self::Realtime(_) => None,
         }
     }
 
@@ -58,6 +61,7 @@ impl Error {
             Self::Transport(err) => !err.is_builder() && !err.is_decode(),
             Self::Api { status, .. } | Self::UnexpectedBody { status, .. } => *status == 503,
             Self::Build(_) => false,
+            Self::Realtime(reason) => !reason.contains("refused"),
         }
     }
 }

@@ -4,10 +4,12 @@
 mod agent;
 mod client;
 mod error;
+mod realtime;
 mod visitor;
 
 pub use agent::AgentSession;
 pub use client::{Client, ClientBuilder, RetryPolicy};
 pub use error::{BuildError, Error};
 pub use livechat_types::{self as types, ErrorCode, MessageId, RoomId, Timestamp, VisitorToken};
+pub use realtime::{RoomEvent, Subscriber};
 pub use visitor::Visitor;

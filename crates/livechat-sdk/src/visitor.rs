@@ -108,6 +108,14 @@ impl Visitor {
         Ok(self.client.history_stream(self.room_id().await?, self.token().clone(), 100))
     }
 
+    /// Live events of the visitor's room (see [`Client::subscribe_room`]).
+    pub async fn subscribe(
+        &self,
+    ) -> Result<impl Stream<Item = Result<crate::RoomEvent, Error>> + Send + 'static, Error> {
+        let room_id = self.room_id().await?;
+        self.client.subscribe_room(room_id, crate::Subscriber::Visitor(self.token().clone())).await
+    }
+
     /// Closes the visitor's room; the next send opens a new one.
     /// `POST /api/v1/livechat/room.close`
     pub async fn close(&self) -> Result<close::Response, Error> {

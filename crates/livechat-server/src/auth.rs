@@ -68,6 +68,29 @@ impl FromRequest for Agent {
     }
 }
 
+/// An authenticated agent plus another extractor (a body or a query), checked in that
+/// order: a request with wrong credentials is 401 whatever its body looks like.
+pub struct Authed<E>(pub UserRow, pub E);
+
+impl<E> FromRequest for Authed<E>
+where
+    E: FromRequest + 'static,
+    E::Error: Into<ApiError>,
+{
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let agent = Agent::from_request(req, &mut Payload::None);
+        let inner = E::from_request(req, payload);
+        Box::pin(async move {
+            let Agent(user) = agent.await?;
+            let inner = inner.await.map_err(Into::into)?;
+            Ok(Authed(user, inner))
+        })
+    }
+}
+
 /// The agent's auth token, for logout.
 pub fn token_of(req: &HttpRequest) -> Option<String> {
     req.headers().get("x-auth-token").and_then(|value| value.to_str().ok()).map(str::to_owned)

@@ -2,6 +2,8 @@
 
 use std::io::BufRead as _;
 
+use diesel::Connection as _;
+
 use crate::auth::hash_password;
 use crate::config::{Config, UserCommand};
 use crate::db::users::UserRow;
@@ -57,8 +59,21 @@ pub fn run_user(config: &Config, command: UserCommand) -> anyhow::Result<String>
         UserCommand::Remove { username } => {
             let user = db::users::find_by_username(&mut conn, &username)?
                 .ok_or_else(|| anyhow::format_err!("no user named {username:?}"))?;
-            db::users::delete(&mut conn, &user.id)?;
-            Ok(format!("removed {username}"))
+            // Its open rooms go back to the queue (and to another agent, if one is
+            // available) rather than staying with a user that no longer exists.
+            let rerouted = conn.transaction(|conn| {
+                db::rooms::unassign_all(conn, &user.id)?;
+                db::users::delete(conn, &user.id)?;
+                crate::routing::drain_queue(conn, livechat_types::Timestamp::now().as_millis())
+                    .map_err(|err| match err {
+                        crate::error::ApiError::Internal(err) => err,
+                        other => anyhow::format_err!("{other}"),
+                    })
+            })?;
+            Ok(format!(
+                "removed {username}; {} of its open rooms went to other agents",
+                rerouted.len()
+            ))
         }
     }
 }

@@ -98,16 +98,17 @@ async fn read(state: &AppState, relative: impl AsRef<Path>) -> Result<Vec<u8>, A
         return Err(ErrorCode::NotFound.into());
     };
     let path = dir.join(relative);
-    let read = web::block(move || std::fs::read(&path).map_err(|err| (path, err)))
-        .await
-        .map_err(|err| anyhow::format_err!("reading a widget file: {err}"))?;
-    match read {
-        Ok(bytes) => Ok(bytes),
-        Err((_, err)) if matches!(err.kind(), ErrorKind::NotFound | ErrorKind::IsADirectory) => {
-            Err(ErrorCode::NotFound.into())
+    let read = web::block(move || {
+        // Folders are not files to serve; a file removed meanwhile is missing too.
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(err) if err.kind() == ErrorKind::NotFound || path.is_dir() => Ok(None),
+            Err(err) => Err(anyhow::format_err!("{}: {err}", path.display())),
         }
-        Err((path, err)) => Err(anyhow::format_err!("{}: {err}", path.display()).into()),
-    }
+    })
+    .await
+    .map_err(|err| anyhow::format_err!("reading a widget file: {err}"))??;
+    read.ok_or_else(|| ErrorCode::NotFound.into())
 }
 
 /// The requested file as a path inside the widget folder, or `None` when the request could

@@ -4,6 +4,7 @@
 mod agent;
 mod errors;
 mod flow;
+mod realtime;
 mod retry;
 
 use livechat_sdk::{Client, VisitorToken};

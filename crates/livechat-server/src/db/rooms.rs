@@ -188,3 +188,16 @@ pub fn list(
         .load(conn)?;
     Ok((page, total))
 }
+
+/// Puts the open rooms an agent serves back into the queue.
+pub fn unassign_all(conn: &mut DbConn, agent_id: &str) -> QueryResult<usize> {
+    diesel::update(
+        rooms::table.filter(rooms::served_by_id.eq(agent_id)).filter(rooms::open.eq(true)),
+    )
+    .set((
+        rooms::served_by_id.eq(None::<String>),
+        rooms::served_by_username.eq(None::<String>),
+        rooms::served_at.eq(None::<i64>),
+    ))
+    .execute(conn)
+}

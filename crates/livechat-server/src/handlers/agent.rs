@@ -10,7 +10,7 @@ use livechat_types::{ErrorCode, RoomId, Timestamp, VisitorToken};
 use serde_json::json;
 
 use super::{now, ok, Reply};
-use crate::auth::{self, Agent};
+use crate::auth::{self, Authed};
 use crate::db::models::{MessageRow, RoomRow};
 use crate::db::users::UserRow;
 use crate::db::{self, is_unique_violation, DbConn};
@@ -24,17 +24,17 @@ pub async fn login(
     state: web::Data<AppState>,
     Body(req): Body<login::Request>,
 ) -> Reply<login::Response> {
-    let user = state
-        .read(move |conn| {
-            let user = db::users::find_by_username(conn, req.user.trim())?;
-            // Verify against some hash even for unknown users, so timing does not tell.
-            let dummy = dummy_hash();
-            let hash = user.as_ref().map_or(dummy, |user| user.password_hash.as_str());
-            let valid = auth::verify_password(&req.password, hash);
-            Ok(user.filter(|_| valid))
-        })
-        .await?
-        .ok_or(ErrorCode::NotLoggedIn)?;
+    let username = req.user.trim().to_owned();
+    let user = state.read(move |conn| Ok(db::users::find_by_username(conn, &username)?)).await?;
+    // Argon2 is deliberately slow: it runs on the blocking pool, outside the database
+    // timeout. Unknown users are checked against a dummy hash so timing does not tell.
+    let user = web::block(move || {
+        let hash = user.as_ref().map_or(dummy_hash(), |user| user.password_hash.as_str());
+        let valid = auth::verify_password(&req.password, hash);
+        user.filter(|_| valid)
+    })
+    .await?
+    .ok_or(ErrorCode::NotLoggedIn)?;
     let token = auth::new_auth_token();
     let (hash, user_id) = (auth::hash_token(&token), user.id.clone());
     state
@@ -70,8 +70,7 @@ fn me(user: &UserRow) -> login::Me {
 pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
-    _agent: Agent,
-    Body(_): Body<logout::Request>,
+    Authed(_, Body(_)): Authed<Body<logout::Request>>,
 ) -> Reply<logout::Response> {
     let hash = auth::token_of(&req).map(|token| auth::hash_token(&token)).unwrap_or_default();
     state.write(None, move |conn| Ok(db::users::delete_token(conn, &hash)?)).await?;
@@ -84,8 +83,7 @@ pub async fn logout(
 /// `POST /api/v1/livechat/agent.status`. Becoming available drains the queue.
 pub async fn set_status(
     state: web::Data<AppState>,
-    Agent(agent): Agent,
-    Body(req): Body<status::Request>,
+    Authed(agent, Body(req)): Authed<Body<status::Request>>,
 ) -> Reply<status::Response> {
     let available = match req.status.as_str() {
         "available" => true,
@@ -93,6 +91,7 @@ pub async fn set_status(
         _ => return Err(ApiError::Params("'status' must be available or not-available".into())),
     };
     let new_status = req.status.clone();
+    let agent_id = agent.id.clone();
     let routed = state
         .write(None, move |conn| {
             db::users::set_status(conn, &agent.id, &new_status)?;
@@ -105,6 +104,7 @@ pub async fn set_status(
     for assignment in &routed {
         state.realtime.room_routed(assignment);
     }
+    state.realtime.agent_status_changed(&agent_id);
     ok(status::Response { status: req.status })
 }
 
@@ -112,8 +112,7 @@ pub async fn set_status(
 /// queue; admins see every room.
 pub async fn list_rooms(
     state: web::Data<AppState>,
-    Agent(agent): Agent,
-    Query(query): Query<rooms::Request>,
+    Authed(agent, Query(query)): Authed<Query<rooms::Request>>,
 ) -> Reply<rooms::Response> {
     let count = match query.count {
         Some(count) if count > 0 => count.min(100),
@@ -147,8 +146,7 @@ fn agent_room(conn: &mut DbConn, agent: &UserRow, room_id: &RoomId) -> Result<Ro
 /// `POST /api/v1/chat.sendMessage`: the serving agent (or an admin) replies, retry-safe.
 pub async fn send(
     state: web::Data<AppState>,
-    Agent(agent): Agent,
-    Body(req): Body<chat_send::Request>,
+    Authed(agent, Body(req)): Authed<Body<chat_send::Request>>,
 ) -> Reply<chat_send::Response> {
     let message = req.message;
     validate::room_id(&message.room_id)?;
@@ -222,8 +220,7 @@ fn own_message(
 /// `POST /api/v1/chat.update`
 pub async fn update(
     state: web::Data<AppState>,
-    Agent(agent): Agent,
-    Body(req): Body<chat_update::Request>,
+    Authed(agent, Body(req)): Authed<Body<chat_update::Request>>,
 ) -> Reply<chat_update::Response> {
     validate::room_id(&req.room_id)?;
     validate::message_id(&req.message_id)?;
@@ -254,8 +251,7 @@ pub async fn update(
 /// `POST /api/v1/chat.delete`
 pub async fn delete(
     state: web::Data<AppState>,
-    Agent(agent): Agent,
-    Body(req): Body<chat_delete::Request>,
+    Authed(agent, Body(req)): Authed<Body<chat_delete::Request>>,
 ) -> Reply<chat_delete::Response> {
     validate::room_id(&req.room_id)?;
     validate::message_id(&req.message_id)?;
@@ -276,8 +272,7 @@ pub async fn delete(
 /// `POST /api/v1/livechat/room.closeByUser`
 pub async fn close_room(
     state: web::Data<AppState>,
-    Agent(agent): Agent,
-    Body(req): Body<close_room::Request>,
+    Authed(agent, Body(req)): Authed<Body<close_room::Request>>,
 ) -> Reply<close_room::Response> {
     validate::room_id(&req.rid)?;
     let key = req.rid.as_str().to_owned();
@@ -334,6 +329,7 @@ pub fn public_agent(agent: &UserRow) -> agent::Agent {
         id: agent.id.clone(),
         username: agent.username.clone(),
         name: agent.name.clone(),
-        status: agent.status.clone(),
+        // Presence as the widget draws it (`online`, `away`, `busy`, `offline`).
+        status: if agent.is_available() { "online" } else { "offline" }.to_owned(),
     }
 }

@@ -247,16 +247,20 @@ const HISTORY_MAX: i64 = 100;
 pub async fn history(
     state: web::Data<AppState>,
     req: HttpRequest,
-    agent: Option<Agent>,
+    agent: Result<Agent, ApiError>,
     Query(query): Query<history::Request>,
 ) -> Reply<history::Response> {
     let room_id = RoomId::from(path_param(&req, "rid")?);
     validate::room_id(&room_id)?;
-    if let Some(token) = &query.token {
-        validate::token(token)?;
-    } else if agent.is_none() {
-        return Err(ApiError::Params("must have required property 'token'".into()));
-    }
+    let agent = match &query.token {
+        Some(token) => {
+            validate::token(token)?;
+            None
+        }
+        // Agent credentials instead of a token: wrong ones are 401.
+        None if req.headers().contains_key("x-auth-token") => Some(agent?),
+        None => return Err(ApiError::Params("must have required property 'token'".into())),
+    };
     let limit = match query.limit {
         Some(limit) if limit > 0 => limit.min(HISTORY_MAX),
         _ => HISTORY_DEFAULT,

@@ -7,7 +7,7 @@ use livechat_types::widget::{
 use livechat_types::{ErrorCode, Timestamp};
 
 use super::{now, ok, Reply};
-use crate::auth::Agent;
+use crate::auth::Authed;
 use crate::db::offline::OfflineRow;
 use crate::error::ApiError;
 use crate::extract::{Body, Query};
@@ -45,8 +45,7 @@ pub async fn offline_message(
 /// `GET /api/v1/livechat/offline.messages`, for agents and admins.
 pub async fn offline_messages(
     state: web::Data<AppState>,
-    _agent: Agent,
-    Query(query): Query<offline_messages::Request>,
+    Authed(_, Query(query)): Authed<Query<offline_messages::Request>>,
 ) -> Reply<offline_messages::Response> {
     let count = query.count.filter(|count| *count > 0).map_or(50, |count| count.min(100));
     let offset = query.offset.unwrap_or(0).max(0);

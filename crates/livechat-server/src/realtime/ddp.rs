@@ -27,14 +27,9 @@ pub fn message(row: &MessageRow) -> Value {
     value
 }
 
-/// What visitors see of an agent (`agentData`).
+/// What visitors see of an agent (`agentData`): the same as `livechat/agent.info`.
 pub fn agent(agent: &UserRow) -> Value {
-    json!({
-        "_id": agent.id,
-        "username": agent.username,
-        "name": agent.name,
-        "status": agent.status,
-    })
+    serde_json::to_value(crate::handlers::agent::public_agent(agent)).unwrap_or(Value::Null)
 }
 
 /// An event on a stream: `{"msg":"changed","collection":<stream>,"id":"id","fields":...}`.

@@ -6,11 +6,13 @@
 
 use std::sync::Arc;
 
+use diesel::prelude::*;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::hub::{Hub, Topic};
 use super::{ddp, Notification};
+use crate::db::schema::rooms;
 use crate::db::{self, DbManager, DbPool};
 
 /// How many notifications are handled with one pooled connection.
@@ -91,6 +93,19 @@ impl Dispatcher {
                     .and_then(|socket| socket.parse().ok());
                 self.hub.publish(&topic, &ddp::changed(&topic, json!([username, typing])), skip);
             }
+            Notification::AgentStatus { agent } => {
+                let Some((status, rooms)) = self.read(conn, |conn| served_rooms(conn, &agent))
+                else {
+                    return;
+                };
+                let event = json!([{ "type": "agentStatus", "status": status }]);
+                for rid in rooms {
+                    let topic = Topic::livechat(&rid);
+                    if self.hub.has_subscribers(&topic) {
+                        self.hub.publish(&topic, &ddp::changed(&topic, event.clone()), None);
+                    }
+                }
+            }
             Notification::Room { rid } => {
                 let topic = Topic::livechat(&rid);
                 if !self.hub.has_subscribers(&topic) {
@@ -112,7 +127,7 @@ impl Dispatcher {
     fn read<T>(
         &self,
         conn: &mut Option<PooledConn>,
-        read: impl FnOnce(&mut db::DbConn) -> diesel::QueryResult<T>,
+        read: impl FnOnce(&mut db::DbConn) -> QueryResult<T>,
     ) -> Option<T> {
         if conn.is_none() {
             match self.pool.get() {
@@ -136,9 +151,21 @@ impl Dispatcher {
 }
 
 /// The `stream-livechat-room` event for room `rid`: `agentData` when an agent serves it.
-fn room_event(conn: &mut db::DbConn, rid: &str) -> diesel::QueryResult<Option<Value>> {
+fn room_event(conn: &mut db::DbConn, rid: &str) -> QueryResult<Option<Value>> {
     let Some(room) = db::rooms::find(conn, rid)? else { return Ok(None) };
     let Some(agent_id) = room.served_by_id else { return Ok(None) };
     let agent = db::users::find(conn, &agent_id)?;
     Ok(agent.map(|agent| json!({ "type": "agentData", "data": ddp::agent(&agent) })))
+}
+
+/// Agent `agent_id`'s status as visitors see it, and the open rooms it serves.
+fn served_rooms(conn: &mut db::DbConn, agent_id: &str) -> QueryResult<(Value, Vec<String>)> {
+    let Some(agent) = db::users::find(conn, agent_id)? else { return Ok((Value::Null, vec![])) };
+    let status = ddp::agent(&agent)["status"].clone();
+    let rooms = rooms::table
+        .filter(rooms::served_by_id.eq(agent_id))
+        .filter(rooms::open.eq(true))
+        .select(rooms::id)
+        .load(conn)?;
+    Ok((status, rooms))
 }

@@ -31,7 +31,7 @@ use crate::routing;
 use hub::Hub;
 
 /// How many frames a socket may have waiting before it counts as fallen behind.
-const SOCKET_BUFFER: usize = 1024;
+const SOCKET_BUFFER: usize = 256;
 /// How many announcements may wait for the dispatcher (or the PostgreSQL notifier).
 const QUEUE_DEPTH: usize = 16 * 1024;
 
@@ -58,6 +58,11 @@ pub enum Notification {
     Room {
         /// The room.
         rid: String,
+    },
+    /// Agent `agent` changed its availability (`agentStatus` in the rooms it serves).
+    AgentStatus {
+        /// The agent's user id.
+        agent: String,
     },
     /// Someone in room `rid` started or stopped typing.
     Typing {
@@ -116,6 +121,11 @@ impl Realtime {
     /// Room `rid` changed (its agent, its state). Call after the write returned Ok.
     pub fn room_changed(&self, rid: &str) {
         self.announce(Notification::Room { rid: rid.to_owned() });
+    }
+
+    /// Agent `agent_id` changed its availability. Call after the write returned Ok.
+    pub fn agent_status_changed(&self, agent_id: &str) {
+        self.announce(Notification::AgentStatus { agent: agent_id.to_owned() });
     }
 
     /// A room got an agent (see [`routing::Routed`]): `agentData` and its `uj` message.

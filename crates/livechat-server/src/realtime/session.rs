@@ -21,7 +21,7 @@ use crate::AppState;
 
 /// How often a quiet client is pinged.
 const PING_EVERY: Duration = Duration::from_secs(25);
-/// A client heard of for this long is gone.
+/// A client not heard from for this long is gone.
 const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 /// A write that takes longer means the client stopped reading.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -116,9 +116,9 @@ impl Connection {
                         }
                     }
                     // The hub dropped this socket.
-                    None => break Some(too_slow()),
+                    None => break Some(catch_up()),
                 },
-                () = kicked.notified() => break Some(too_slow()),
+                () = kicked.notified() => break Some(catch_up()),
                 _ = keepalive.tick() => {
                     if heard.elapsed() >= SILENCE_LIMIT {
                         break Some(CloseReason { code: CloseCode::Away, description: Some("timeout".into()) });
@@ -140,9 +140,9 @@ impl Connection {
             written = timeout(WRITE_TIMEOUT, self.session.text(text.to_owned())) => match written {
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(_closed)) => Err(None),
-                Err(_elapsed) => Err(Some(too_slow())),
+                Err(_elapsed) => Err(Some(catch_up())),
             },
-            () = kicked.notified() => Err(Some(too_slow())),
+            () = kicked.notified() => Err(Some(catch_up())),
         }
     }
 
@@ -188,6 +188,8 @@ impl Connection {
     }
 }
 
-fn too_slow() -> CloseReason {
-    CloseReason { code: CloseCode::Again, description: Some("fell behind".into()) }
+/// How a socket is closed when it may have missed events: its client reconnects and catches
+/// up with the history.
+fn catch_up() -> CloseReason {
+    CloseReason { code: CloseCode::Again, description: Some("reconnect and catch up".into()) }
 }

@@ -3,13 +3,16 @@
 //! `LIVECHAT_TEST_BACKEND=postgres` a PostgreSQL database created and dropped per test).
 
 mod access;
+mod agent;
 mod concurrency;
 mod envelope;
 mod message;
 mod openapi;
 mod realtime;
 mod room;
+mod routing;
 mod visitor;
+mod widget;
 
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
@@ -243,6 +246,88 @@ impl TestApp {
             .await
             .ok();
         body["messages"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// The password of users made by [`TestApp::agent`].
+pub const AGENT_PASSWORD: &str = "password-123";
+
+/// An agent or admin logged in over REST.
+#[derive(Clone, Debug)]
+pub struct AgentSession {
+    pub id: String,
+    pub username: String,
+    pub token: String,
+}
+
+impl AgentSession {
+    /// The `X-User-Id` and `X-Auth-Token` headers.
+    pub fn headers(&self) -> [(&str, &str); 2] {
+        [("X-User-Id", self.id.as_str()), ("X-Auth-Token", self.token.as_str())]
+    }
+}
+
+impl TestApp {
+    /// Stores a user (role `agent` or `admin`, not available) in the test's database, as
+    /// `livechat-server user add` does; returns its id.
+    pub fn add_user(&self, username: &str, password: &str, role: &str) -> String {
+        use livechat_server::db::{self, Backend, DbManager};
+
+        // Argon2 is slow by design: hash each password once per test run.
+        static HASHES: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+        let mut hashes = HASHES.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let hash = match hashes.iter().find(|(known, _)| known == password) {
+            Some((_, hash)) => hash.clone(),
+            None => {
+                let hash = livechat_server::auth::hash_password(password).expect("hash");
+                hashes.push((password.to_owned(), hash.clone()));
+                hash
+            }
+        };
+        drop(hashes);
+        let backend = Backend::from_url(&self.database_url);
+        let mut conn =
+            DbManager::new(backend, std::time::Duration::from_secs(5)).connect().expect("database");
+        let row = db::users::UserRow {
+            id: livechat_server::ids::random_id(),
+            username: username.to_owned(),
+            name: format!("{username} name"),
+            password_hash: hash,
+            role: role.to_owned(),
+            status: "not-available".to_owned(),
+            last_assigned_at: 0,
+            created_at: livechat_types::Timestamp::now().as_millis(),
+        };
+        db::users::insert(&mut conn, &row).expect("insert user");
+        row.id
+    }
+
+    /// A new user with [`AGENT_PASSWORD`], logged in over REST (not yet available).
+    pub async fn agent(&self, username: &str, role: &str) -> AgentSession {
+        let id = self.add_user(username, AGENT_PASSWORD, role);
+        let body = json!({"user": username, "password": AGENT_PASSWORD});
+        let data = self.post("/api/v1/login", body).await.ok()["data"].clone();
+        assert_eq!(data["userId"], id.as_str(), "{data}");
+        let token = data["authToken"].as_str().expect("auth token").to_owned();
+        AgentSession { id, username: username.to_owned(), token }
+    }
+
+    /// Any request with extra request headers; `body` is sent as JSON.
+    pub async fn request_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Res {
+        let mut req = self.client.request(method.clone(), format!("{}{path}", self.base));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        Self::read(method, req.send().await.expect("request")).await
     }
 }
 

@@ -1,163 +1,18 @@
 //! Realtime delivery (SPEC section 8): DDP over WebSocket at `/websocket`, driven with a
 //! real WebSocket client against the running server.
 
+mod support;
+
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt as _, StreamExt as _};
-use livechat_server::db::users::UserRow;
-use livechat_server::db::{self, Backend, DbManager};
-use livechat_server::{auth, AppState, Config};
-use serde_json::{json, Value};
+use futures_util::StreamExt as _;
+use livechat_server::db::Backend;
+use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::TestApp;
-
-/// How long a test waits for one frame.
-const WAIT: Duration = Duration::from_secs(10);
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// A DDP client on one socket.
-struct Ddp {
-    socket: Socket,
-    session: String,
-}
-
-impl Ddp {
-    /// Opens a socket to `base` (an `http://` URL) and completes the DDP handshake.
-    async fn connect(base: &str) -> Self {
-        let url = format!("{}/websocket", base.replacen("http://", "ws://", 1));
-        let (socket, _) = tokio_tungstenite::connect_async(url).await.expect("websocket");
-        let mut ddp = Self { socket, session: String::new() };
-        ddp.send(json!({"msg": "connect", "version": "1", "support": ["1", "pre2", "pre1"]})).await;
-        let connected = ddp.next().await;
-        assert_eq!(connected["msg"], "connected", "{connected}");
-        ddp.session = connected["session"].as_str().expect("session id").to_owned();
-        ddp
-    }
-
-    async fn send(&mut self, frame: Value) {
-        self.socket.send(Message::text(frame.to_string())).await.expect("send");
-    }
-
-    /// The next DDP frame; fails after [`WAIT`].
-    async fn next(&mut self) -> Value {
-        loop {
-            let message = tokio::time::timeout(WAIT, self.socket.next())
-                .await
-                .expect("no frame in time")
-                .expect("socket closed")
-                .expect("socket error");
-            if let Message::Text(text) = message {
-                return serde_json::from_str(text.as_str()).expect("JSON frame");
-            }
-        }
-    }
-
-    /// The next frame that satisfies `wanted`, skipping others (server pings, say).
-    async fn next_where(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
-        loop {
-            let frame = self.next().await;
-            if wanted(&frame) {
-                return frame;
-            }
-        }
-    }
-
-    /// The next event on `collection` with event name `event`.
-    async fn event(&mut self, collection: &str, event: &str) -> Value {
-        self.next_where(|frame| {
-            frame["msg"] == "changed"
-                && frame["collection"] == collection
-                && frame["fields"]["eventName"] == event
-        })
-        .await
-    }
-
-    /// Calls a method and returns its `result` frame.
-    async fn call(&mut self, id: &str, method: &str, params: Value) -> Value {
-        self.send(json!({"msg": "method", "id": id, "method": method, "params": params})).await;
-        self.next_where(|frame| frame["msg"] == "result" && frame["id"] == id).await
-    }
-
-    /// Subscribes the way the widget does and returns the `ready` or `nosub` frame.
-    async fn sub(&mut self, id: &str, name: &str, event: &str, token: Option<&str>) -> Value {
-        let args = match token {
-            Some(token) => json!([{"token": token, "visitorToken": token}]),
-            None => json!([]),
-        };
-        let params = json!([event, {"useCollection": false, "args": args}]);
-        self.send(json!({"msg": "sub", "id": id, "name": name, "params": params})).await;
-        self.next_where(|frame| {
-            (frame["msg"] == "ready" && frame["subs"][0] == id)
-                || (frame["msg"] == "nosub" && frame["id"] == id)
-        })
-        .await
-    }
-
-    /// Subscribes to a room's messages, typing and deletions, asserting each is ready.
-    async fn watch_room(&mut self, rid: &str, token: Option<&str>) {
-        for (id, name, event) in [
-            ("m", "stream-room-messages", rid.to_owned()),
-            ("t", "stream-notify-room", format!("{rid}/typing")),
-            ("d", "stream-notify-room", format!("{rid}/deleteMessage")),
-            ("l", "stream-livechat-room", rid.to_owned()),
-        ] {
-            let reply = self.sub(&format!("{id}-{rid}"), name, &event, token).await;
-            assert_eq!(reply["msg"], "ready", "{name} {event}: {reply}");
-        }
-    }
-}
-
-/// An agent or admin made straight in the test's database, with a known auth token.
-struct TestAgent {
-    id: String,
-    username: String,
-    token: String,
-}
-
-fn add_agent(app: &TestApp, username: &str, role: &str, status: &str) -> TestAgent {
-    let backend = Backend::from_url(&app.database_url);
-    let mut conn = DbManager::new(backend, Duration::from_secs(5)).connect().expect("database");
-    let now = livechat_types::Timestamp::now().as_millis();
-    let row = UserRow {
-        id: livechat_server::ids::random_id(),
-        username: username.to_owned(),
-        name: format!("{username} name"),
-        password_hash: "unused".to_owned(),
-        role: role.to_owned(),
-        status: status.to_owned(),
-        last_assigned_at: 0,
-        created_at: now,
-    };
-    db::users::insert(&mut conn, &row).expect("insert user");
-    let token = auth::new_auth_token();
-    db::users::insert_token(&mut conn, &auth::hash_token(&token), &row.id, now).expect("token");
-    TestAgent { id: row.id, username: row.username, token }
-}
-
-/// A POST with the agent's credentials; returns the JSON reply after asserting a 200.
-async fn agent_post(app: &TestApp, agent: &TestAgent, path: &str, body: Value) -> Value {
-    let res = reqwest::Client::new()
-        .post(format!("{}{path}", app.base))
-        .header("x-user-id", &agent.id)
-        .header("x-auth-token", &agent.token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status().as_u16();
-    let json: Value = res.json().await.expect("JSON reply");
-    assert_eq!(status, 200, "{json}");
-    json
-}
-
-fn millis(iso: &Value) -> i64 {
-    let text = iso.as_str().expect("ISO timestamp");
-    livechat_types::Timestamp::parse(text).expect("timestamp").as_millis()
-}
+use support::{add_agent, agent_post, millis, Ddp};
 
 #[actix_web::test]
 async fn connect_ping_and_set_up_connection() {
@@ -301,8 +156,10 @@ async fn an_agent_logs_in_with_its_token_and_watches_the_rooms_it_serves() {
     assert!(login["result"]["tokenExpires"]["$date"].is_i64(), "{login}");
     ddp.watch_room(&rid, None).await;
 
-    app.send("tok-a", &rid, "hi agent").await.ok();
-    let event = ddp.event("stream-room-messages", &rid).await;
+    // The room's `uj` message may still be on its way (sent before the subscription).
+    let sent = app.send("tok-a", &rid, "hi agent").await.ok()["message"]["_id"].clone();
+    let event = ddp.next_where(|frame| frame["fields"]["args"][0]["_id"] == sent).await;
+    assert_eq!(event["fields"]["eventName"], rid.as_str());
     assert_eq!(event["fields"]["args"][0]["msg"], "hi agent");
 
     let body = json!({"message": {"rid": rid, "msg": "hi visitor"}});
@@ -344,14 +201,25 @@ async fn assigning_an_agent_emits_agent_data_and_the_join_message() {
 
     agent_post(&app, &agent, "/api/v1/livechat/agent.status", json!({"status": "available"})).await;
     let event = ddp.event("stream-livechat-room", &rid).await;
-    let data = json!({"_id": agent.id, "username": agent.username, "name": "alice name",
-                      "status": "available"});
-    assert_eq!(event["fields"]["args"], json!([{"type": "agentData", "data": data}]));
+    // The same agent as `livechat/agent.info` shows.
+    let info = app.get(&format!("/api/v1/livechat/agent.info/{rid}/tok-a")).await.ok();
+    assert_eq!(info["agent"]["_id"], agent.id.as_str());
+    assert_eq!(info["agent"]["username"], agent.username.as_str());
+    assert_eq!(event["fields"]["args"], json!([{"type": "agentData", "data": info["agent"]}]));
+    let data_status = info["agent"]["status"].clone();
     let joined = ddp.event("stream-room-messages", &rid).await;
     assert_eq!(joined["fields"]["args"][0]["t"], "uj", "{joined}");
     assert_eq!(joined["fields"]["args"][0]["u"]["_id"], agent.id.as_str());
     let seen = agent_socket.event("stream-livechat-room", &rid).await;
     assert_eq!(seen["fields"]["args"][0]["type"], "agentData");
+
+    // The agent's availability reaches the rooms it serves, as `agent.info` shows it.
+    let body = json!({"status": "not-available"});
+    agent_post(&app, &agent, "/api/v1/livechat/agent.status", body).await;
+    let info = app.get(&format!("/api/v1/livechat/agent.info/{rid}/tok-a")).await.ok();
+    let status = json!([{"type": "agentStatus", "status": info["agent"]["status"]}]);
+    assert_ne!(info["agent"]["status"], data_status, "{info}");
+    ddp.next_where(|frame| frame["fields"]["args"] == status).await;
 
     // Closing the room shows the close message.
     app.close("tok-a", &rid).await.ok();
@@ -364,7 +232,7 @@ async fn a_socket_that_never_reads_does_not_slow_the_others() {
     const COUNT: usize = 2000;
     let app = TestApp::new().await;
     let rid = app.visitor_with_room("tok-a").await;
-    let mut stalled = Ddp::connect(&app.base).await;
+    let mut stalled = Ddp::connect_with_buffer(&app.base, Some(4096)).await;
     stalled.watch_room(&rid, Some("tok-a")).await;
     let mut reader = Ddp::connect(&app.base).await;
     reader.watch_room(&rid, Some("tok-a")).await;
@@ -424,21 +292,22 @@ async fn a_socket_that_never_reads_does_not_slow_the_others() {
     assert!(delivered < COUNT, "the stalled socket's buffer is bounded ({delivered})");
 }
 
+/// Whether the tests run on PostgreSQL; the fan-out between instances needs it.
+fn on_postgres(app: &TestApp) -> bool {
+    let postgres = matches!(Backend::from_url(&app.database_url), Backend::Postgres(_));
+    if !postgres {
+        eprintln!("needs PostgreSQL (LIVECHAT_TEST_BACKEND=postgres); skipped on SQLite");
+    }
+    postgres
+}
+
 #[actix_web::test]
 async fn a_message_sent_through_one_instance_reaches_subscribers_on_another() {
     let app = TestApp::new().await;
-    if !matches!(Backend::from_url(&app.database_url), Backend::Postgres(_)) {
-        eprintln!(
-            "cross-instance fan-out needs PostgreSQL (LIVECHAT_TEST_BACKEND=postgres); skipped"
-        );
+    if !on_postgres(&app) {
         return;
     }
-    let state = AppState::open(Config::with_database(app.database_url.clone())).expect("state");
-    let (server, addrs) = livechat_server::bind(state).expect("bind");
-    let second = server.handle();
-    actix_web::rt::spawn(server);
-    let second_base = format!("http://{}", addrs[0]);
-
+    let (second_base, second) = support::second_instance(&app.database_url);
     let rid = app.visitor_with_room("tok-a").await;
     let mut far = Ddp::connect(&second_base).await;
     far.watch_room(&rid, Some("tok-a")).await;
@@ -460,5 +329,40 @@ async fn a_message_sent_through_one_instance_reaches_subscribers_on_another() {
     far.call("1", "stream-notify-room", json!([event, "x", true, {"token": "tok-a"}])).await;
     let typing = near.event("stream-notify-room", &event).await;
     assert_eq!(typing["fields"]["args"][1], true);
+    second.stop(false).await;
+}
+
+#[actix_web::test]
+async fn the_listener_reconnects_and_closes_sockets_that_may_have_missed_events() {
+    let app = TestApp::new().await;
+    if !on_postgres(&app) {
+        return;
+    }
+    let proxy = support::Proxy::start(&app.database_url);
+    let (second_base, second) = support::second_instance(&proxy.url);
+    let rid = app.visitor_with_room("tok-a").await;
+    let mut far = Ddp::connect(&second_base).await;
+    far.watch_room(&rid, Some("tok-a")).await;
+
+    proxy.cut();
+    // Notifications sent while the listener was away are lost to it, so once it is back
+    // its sockets are closed and their clients catch up with the history.
+    let closed = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match far.socket.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the socket was closed after the listener lost its connection");
+
+    // The listener listens again: a message sent through the other instance arrives.
+    let mut again = Ddp::connect(&second_base).await;
+    again.watch_room(&rid, Some("tok-a")).await;
+    let sent = app.send("tok-a", &rid, "after the outage").await.ok()["message"]["_id"].clone();
+    let event = again.event("stream-room-messages", &rid).await;
+    assert_eq!(event["fields"]["args"][0]["_id"], sent, "{event}");
     second.stop(false).await;
 }
