@@ -28,18 +28,39 @@ async fn two_instances_keep_every_invariant() {
             .expect("register");
     }
     let opens = tokens.iter().flat_map(|token| (0..8).map(move |attempt| (token.clone(), attempt)));
-    let replies: Vec<_> = stream::iter(opens)
+    let replies: Vec<(_, Result<_, livechat_sdk::Error>)> = stream::iter(opens)
         .map(|(token, attempt)| {
             let client = clients[attempt % 2].clone();
             async move {
-                let reply =
-                    client.open_room(&open::Request::new(token.clone())).await.expect("open room");
+                // A 503 means "outcome unknown, retry" (SPEC section 1): clients retry it.
+                let mut reply = client.open_room(&open::Request::new(token.clone())).await;
+                for _ in 0..5 {
+                    match &reply {
+                        Err(err) if err.status() == Some(503) => {
+                            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                            reply = client.open_room(&open::Request::new(token.clone())).await;
+                        }
+                        _ => break,
+                    }
+                }
                 (token, reply)
             }
         })
         .buffer_unordered(64)
         .collect()
         .await;
+    if let Some((_, Err(err))) = replies.iter().find(|(_, reply)| reply.is_err()) {
+        for line in first.log().await.iter().chain(second.log().await.iter()) {
+            if line.contains("WARN") || line.contains("ERROR") {
+                eprintln!("{line}");
+            }
+        }
+        panic!("open room: {err:?}");
+    }
+    let replies: Vec<_> = replies
+        .into_iter()
+        .filter_map(|(token, reply)| reply.ok().map(|reply| (token, reply)))
+        .collect();
     let mut rooms: HashMap<_, HashSet<RoomId>> = HashMap::new();
     let mut new_rooms: HashMap<_, usize> = HashMap::new();
     for (token, reply) in &replies {
@@ -87,4 +108,39 @@ async fn two_instances_keep_every_invariant() {
         .messages;
     assert_eq!(listed.first().map(|message| &message.id), Some(&across.id));
     assert!(listed.windows(2).all(|pair| pair[0].ts > pair[1].ts));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_subscriber_on_one_instance_hears_a_send_through_the_other() {
+    use futures_util::StreamExt as _;
+    use livechat_sdk::{RoomEvent, Subscriber};
+
+    let (bin, url) = setup();
+    let first = Instance::start(&bin, &url, &[]).await;
+    let second = Instance::start(&bin, &url, &[]).await;
+    let sender = Client::new(&first.url).expect("client");
+    let listener = Client::new(&second.url).expect("client");
+    let visitor = sender.register(fresh_token("fanout")).await.expect("register");
+    let room_id = visitor.room_id().await.expect("room");
+
+    let events = listener
+        .subscribe_room(room_id.clone(), Subscriber::Visitor(visitor.token().clone()))
+        .await
+        .expect("subscribe through the second instance");
+    let mut events = Box::pin(events);
+    let sent = visitor.send("through the first instance").await.expect("send");
+
+    let deadline = std::time::Duration::from_secs(10);
+    loop {
+        let event = tokio::time::timeout(deadline, events.next())
+            .await
+            .expect("the message arrives within 10 s")
+            .expect("stream open")
+            .expect("no error");
+        if let RoomEvent::Message(message) = event {
+            assert_eq!(message.id, sent.id);
+            assert_eq!(message.text, "through the first instance");
+            break;
+        }
+    }
 }
