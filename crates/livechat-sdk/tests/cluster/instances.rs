@@ -14,8 +14,10 @@ use crate::{fresh_token, setup};
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_keep_every_invariant() {
     let (bin, url) = setup();
-    let first = Instance::start(&bin, &url, &[]).await;
-    let second = Instance::start(&bin, &url, &[]).await;
+    // A generous database timeout: this test is about races, not outages, and CI machines
+    // are slow; 503s that still happen are retried below, as clients do.
+    let first = Instance::start(&bin, &url, &["--db-timeout-ms", "10000"]).await;
+    let second = Instance::start(&bin, &url, &["--db-timeout-ms", "10000"]).await;
     let clients =
         [Client::new(&first.url).expect("client"), Client::new(&second.url).expect("client")];
 
@@ -69,7 +71,8 @@ async fn two_instances_keep_every_invariant() {
     }
     assert_eq!(rooms.len(), 100);
     assert!(rooms.values().all(|ids| ids.len() == 1), "a visitor got two open rooms");
-    assert!(new_rooms.values().all(|&count| count == 1), "a room was reported new twice");
+    // A reply lost to a 503 may have been the one that said `newRoom: true`; never two.
+    assert!(new_rooms.values().all(|&count| count <= 1), "a room was reported new twice");
     let distinct: HashSet<_> = rooms.values().flatten().collect();
     assert_eq!(distinct.len(), 100);
 

@@ -43,7 +43,8 @@ async fn outage_gives_503_and_recovers_without_loss() {
     let proxy = Proxy::start(upstream).await;
     let (_, proxied) = through_proxy(&url, Some(proxy.address));
     let (bin, _) = setup();
-    let server = Instance::start(&bin, &proxied, &["--db-pool-size", "4"]).await;
+    let server =
+        Instance::start(&bin, &proxied, &["--db-pool-size", "4", "--db-timeout-ms", "2000"]).await;
     let client = Client::builder(&server.url)
         .retry(RetryPolicy::none())
         .timeout(Duration::from_secs(15))

@@ -18,14 +18,7 @@ impl Instance {
     /// Starts `bin` on a free port with `database_url` and waits until it listens.
     pub async fn start(bin: &str, database_url: &str, extra: &[&str]) -> Self {
         let mut child = Command::new(bin)
-            .args([
-                "--bind",
-                "127.0.0.1:0",
-                "--database-url",
-                database_url,
-                "--db-timeout-ms",
-                "2000",
-            ])
+            .args(["--bind", "127.0.0.1:0", "--database-url", database_url])
             .args(extra)
             .env("LIVECHAT_LOG_FORMAT", "text")
             .env("RUST_LOG", "warn,livechat_server=info")

@@ -58,16 +58,22 @@ pub fn history(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<MessageRow>> {
-    let mut query = messages::table
-        .filter(messages::rid.eq(rid))
-        .filter(messages::deleted.eq(false))
-        .select(MessageRow::as_select())
-        .order(messages::ts.desc())
-        .limit(limit)
-        .offset(offset)
-        .into_boxed();
-    if let Some(end) = end {
-        query = query.filter(messages::ts.lt(end));
+    // Two fixed query shapes rather than a boxed one: diesel caches their prepared
+    // statements, and history is a hot read.
+    let room = messages::table.filter(messages::rid.eq(rid)).filter(messages::deleted.eq(false));
+    match end {
+        Some(end) => room
+            .filter(messages::ts.lt(end))
+            .select(MessageRow::as_select())
+            .order(messages::ts.desc())
+            .limit(limit)
+            .offset(offset)
+            .load(conn),
+        None => room
+            .select(MessageRow::as_select())
+            .order(messages::ts.desc())
+            .limit(limit)
+            .offset(offset)
+            .load(conn),
     }
-    query.load(conn)
 }

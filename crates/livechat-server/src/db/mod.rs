@@ -194,10 +194,14 @@ impl Database {
         let manager = DbManager::new(backend, timeout);
         let mut conn = manager.connect().context("cannot connect to the database")?;
         migrate(&mut conn)?;
+        // A SQLite file cannot go away under us; a PostgreSQL connection can, so those are
+        // checked before each use.
+        let remote = matches!(manager.backend, Backend::Postgres(_));
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(1))
             .connection_timeout(timeout)
+            .test_on_check_out(remote)
             .build_unchecked(manager.clone());
         let writer = Writer::start(manager, conn, timeout);
         Ok(Self { pool, writer })
