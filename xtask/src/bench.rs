@@ -13,6 +13,7 @@ use crate::util::{cargo, have, run, target_dir};
 use crate::{pg, skip, Outcome};
 
 const CONNECTIONS: [u32; 4] = [1, 16, 64, 256];
+// Environment: BENCH_SECONDS (default 5) per run, BENCH_BACKENDS (default "sqlite,postgres").
 const WORKLOADS: [&str; 3] = ["send", "history", "room"];
 const VISITORS: usize = 200;
 
@@ -49,7 +50,11 @@ pub fn run_bench() -> Result<Outcome, String> {
         seconds,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    let only = std::env::var("BENCH_BACKENDS").unwrap_or_default();
     for backend in ["sqlite", "postgres"] {
+        if !only.is_empty() && !only.split(',').any(|name| name == backend) {
+            continue;
+        }
         if backend == "postgres" {
             if let Err(why) = pg::reachable(&pg::admin_url()) {
                 skip("PostgreSQL benchmark", &why)?;

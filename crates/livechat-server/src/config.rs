@@ -82,6 +82,10 @@ pub struct Config {
     /// Read connections in the pool.
     #[arg(long, env = "LIVECHAT_DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
+    /// Writer connections on PostgreSQL (each commits its waiting writes in one
+    /// transaction); SQLite always has one.
+    #[arg(long, env = "LIVECHAT_DB_WRITERS", default_value_t = 4)]
+    pub db_writers: usize,
     /// How long a request waits for the database before it gets 503.
     #[arg(long, env = "LIVECHAT_DB_TIMEOUT_MS", default_value_t = 2000)]
     pub db_timeout_ms: u64,
@@ -126,6 +130,7 @@ impl Config {
             bind: "127.0.0.1:0".into(),
             database_url: database_url.into(),
             db_pool_size: 4,
+            db_writers: 4,
             db_timeout_ms: 2000,
             public_url: None,
             widget_dir: None,
@@ -162,12 +167,13 @@ impl Config {
     /// The effective configuration for the start-up log line, secrets masked.
     pub fn describe(&self) -> String {
         format!(
-            "bind={} database={} db_pool_size={} db_timeout_ms={} public_url={} widget_dir={} \
+            "bind={} database={} db_pool_size={} db_writers={} db_timeout_ms={} public_url={} widget_dir={} \
              require_online_agent={} message_max_chars={} allow_edit={} allow_delete={} edit_window_minutes={} \
              body_limit={} log_format={:?}",
             self.bind,
             self.backend().masked(),
             self.db_pool_size,
+            self.db_writers,
             self.db_timeout_ms,
             self.public_url.as_deref().unwrap_or("(from bind)"),
             self.widget_dir.as_deref().map_or("(none)".into(), |dir| dir.display().to_string()),

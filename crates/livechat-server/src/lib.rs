@@ -43,7 +43,12 @@ pub struct AppState {
 impl AppState {
     /// Connects to the database and applies migrations.
     pub fn open(config: Config) -> anyhow::Result<Self> {
-        let db = Database::open(config.backend(), config.db_pool_size, config.db_timeout())?;
+        let db = Database::open(
+            config.backend(),
+            config.db_pool_size,
+            config.db_writers,
+            config.db_timeout(),
+        )?;
         let realtime =
             realtime::Realtime::start(config.backend(), config.db_timeout(), db.pool.clone());
         let metrics = metrics::Metrics::new()?;

@@ -190,7 +190,12 @@ pub struct Database {
 
 impl Database {
     /// Connects, migrates and starts the writer.
-    pub fn open(backend: Backend, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
+    pub fn open(
+        backend: Backend,
+        pool_size: u32,
+        writers: usize,
+        timeout: Duration,
+    ) -> anyhow::Result<Self> {
         let manager = DbManager::new(backend, timeout);
         let mut conn = manager.connect().context("cannot connect to the database")?;
         migrate(&mut conn)?;
@@ -203,7 +208,9 @@ impl Database {
             .connection_timeout(timeout)
             .test_on_check_out(remote)
             .build_unchecked(manager.clone());
-        let writer = Writer::start(manager, conn, timeout);
+        // SQLite has one write lock: more writers would only queue on it.
+        let writers = if remote { writers.max(1) } else { 1 };
+        let writer = Writer::start(manager, conn, writers, timeout);
         Ok(Self { pool, writer })
     }
 }

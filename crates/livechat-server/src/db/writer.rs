@@ -29,29 +29,55 @@ struct Job {
     run: Box<dyn FnOnce(&mut DbConn) -> Completion + Send>,
 }
 
-/// Handle to the writer thread.
+/// Handle to the writer threads.
+///
+/// SQLite has one writer (the database has one write lock anyway). PostgreSQL has several,
+/// each with its own connection: a key (room, visitor or token) always goes to the same
+/// one, so writes to one room keep their order and two writers never contend for its lock.
 #[derive(Clone)]
 pub struct Writer {
-    queue: mpsc::Sender<Job>,
+    shards: std::sync::Arc<Vec<mpsc::Sender<Job>>>,
+    next: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     timeout: Duration,
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`; `manager` reconnects when the connection breaks.
-    pub fn start(manager: DbManager, conn: DbConn, timeout: Duration) -> Self {
-        let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
-        let spawned = std::thread::Builder::new()
-            .name("db-writer".into())
-            .spawn(move || run(manager, Some(conn), jobs));
-        if let Err(err) = spawned {
-            tracing::error!(error = %err, "cannot start the database writer");
-        }
-        Self { queue, timeout }
+    /// Starts `count` writer threads, the first on `conn`; `manager` connects the others
+    /// and reconnects any whose connection breaks.
+    pub fn start(manager: DbManager, conn: DbConn, count: usize, timeout: Duration) -> Self {
+        let mut first = Some(conn);
+        let shards = (0..count.max(1))
+            .map(|index| {
+                let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
+                let (manager, conn) = (manager.clone(), first.take());
+                let spawned = std::thread::Builder::new()
+                    .name(format!("db-writer-{index}"))
+                    .spawn(move || run(manager, conn, jobs));
+                if let Err(err) = spawned {
+                    tracing::error!(error = %err, "cannot start a database writer");
+                }
+                queue
+            })
+            .collect();
+        Self { shards: std::sync::Arc::new(shards), next: Default::default(), timeout }
     }
 
-    /// How many writes wait for the writer now.
+    /// How many writes wait for the writers now.
     pub fn queued(&self) -> usize {
-        QUEUE_DEPTH - self.queue.capacity()
+        self.shards.iter().map(|queue| QUEUE_DEPTH - queue.capacity()).sum()
+    }
+
+    fn shard(&self, key: Option<&str>) -> &mpsc::Sender<Job> {
+        use std::hash::{Hash as _, Hasher as _};
+        let index = match key {
+            Some(key) => {
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                key.hash(&mut hasher);
+                hasher.finish() as usize
+            }
+            None => self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        };
+        &self.shards[index % self.shards.len()]
     }
 
     /// Runs `write` in the next transaction and returns its result once that transaction
@@ -72,8 +98,9 @@ impl Writer {
                 })
             }),
         };
+        let queue = self.shard(key);
         let queued = async {
-            self.queue.send(job).await.map_err(|_| ApiError::unavailable("writer stopped"))?;
+            queue.send(job).await.map_err(|_| ApiError::unavailable("writer stopped"))?;
             result.await.map_err(|_| ApiError::unavailable("write abandoned"))?
         };
         tokio::time::timeout(self.timeout, queued)
