@@ -140,7 +140,11 @@ async fn a_subscriber_on_one_instance_hears_a_send_through_the_other() {
             .expect("the message arrives within 10 s")
             .expect("stream open")
             .expect("no error");
-        if let RoomEvent::Message(message) = event {
+        // The room's own system messages may still be on their way through the fan-out.
+        if let RoomEvent::Message(message) = event.clone() {
+            if message.kind.is_some() {
+                continue;
+            }
             assert_eq!(message.id, sent.id);
             assert_eq!(message.text, "through the first instance");
             break;

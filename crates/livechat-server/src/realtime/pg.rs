@@ -56,6 +56,7 @@ pub(super) fn start_notifier(manager: DbManager, depth: usize) -> mpsc::Sender<N
 fn notify(manager: DbManager, mut queue: mpsc::Receiver<Notification>) {
     let mut conn: Option<PgConnection> = None;
     let mut batch = Vec::with_capacity(BATCH);
+    let mut sequence: u64 = 0;
     while let Some(first) = queue.blocking_recv() {
         batch.push(first);
         while batch.len() < BATCH {
@@ -64,9 +65,16 @@ fn notify(manager: DbManager, mut queue: mpsc::Receiver<Notification>) {
                 Err(_) => break,
             }
         }
+        // PostgreSQL delivers identical payloads sent in one transaction only once (a send
+        // and an edit of the same message would merge), so each payload carries a sequence
+        // number of its own: `<seq>:<json>`.
         let payloads: Vec<String> = batch
             .drain(..)
             .filter_map(|notification| serde_json::to_string(&notification).ok())
+            .map(|json| {
+                sequence = sequence.wrapping_add(1);
+                format!("{sequence}:{json}")
+            })
             .filter(|payload| {
                 let fits = payload.len() < MAX_PAYLOAD;
                 if !fits {
@@ -165,6 +173,14 @@ fn listen(
 }
 
 /// Forwards notifications until `stop` (Ok) or until the connection fails (Err).
+/// The JSON of a `<seq>:<json>` payload.
+fn without_sequence(payload: &str) -> &str {
+    payload
+        .split_once(':')
+        .filter(|(seq, _)| seq.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(payload, |(_, json)| json)
+}
+
 fn pump(
     conn: &mut PgConnection,
     dispatch: &mpsc::Sender<Notification>,
@@ -176,7 +192,7 @@ fn pump(
         for notification in conn.notifications_iter() {
             let notification = notification?;
             received = true;
-            match serde_json::from_str::<Notification>(&notification.payload) {
+            match serde_json::from_str::<Notification>(without_sequence(&notification.payload)) {
                 // Waits when the dispatcher is behind: PostgreSQL queues the rest meanwhile.
                 Ok(parsed) => {
                     if dispatch.blocking_send(parsed).is_err() {
@@ -195,4 +211,15 @@ fn pump(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_sequence;
+
+    #[test]
+    fn payloads_carry_a_sequence() {
+        assert_eq!(without_sequence(r#"12:{"kind":"message"}"#), r#"{"kind":"message"}"#);
+        assert_eq!(without_sequence(r#"{"kind":"message"}"#), r#"{"kind":"message"}"#);
+    }
 }
