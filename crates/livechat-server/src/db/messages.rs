@@ -27,6 +27,22 @@ pub fn insert(conn: &mut DbConn, row: &MessageRow) -> QueryResult<()> {
     diesel::insert_into(messages::table).values(row).execute(conn).map(drop)
 }
 
+/// Stores a message unless its id is taken, in a savepoint of its own, so that a unique
+/// violation (the same id stored concurrently through another instance) does not abort
+/// the surrounding transaction. `Err` carries the message that holds the id (`None` if it
+/// vanished meanwhile).
+pub fn insert_unless_taken(
+    conn: &mut DbConn,
+    row: &MessageRow,
+) -> QueryResult<Result<(), Option<MessageRow>>> {
+    use diesel::Connection as _;
+    match conn.transaction(|conn| insert(conn, row)) {
+        Ok(()) => Ok(Ok(())),
+        Err(err) if super::is_unique_violation(&err) => Ok(Err(find(conn, &row.id)?)),
+        Err(err) => Err(err),
+    }
+}
+
 /// Replaces a message's text and records the edit.
 pub fn edit(conn: &mut DbConn, id: &str, text: &str, at: i64, by: (&str, &str)) -> QueryResult<()> {
     diesel::update(messages::table.find(id))

@@ -146,16 +146,31 @@ impl MessageRow {
         text: String,
         ts: i64,
     ) -> Self {
+        let author = (visitor.id.as_str(), visitor.username.as_str(), visitor.display_name());
+        Self {
+            visitor_id: Some(visitor.id.clone()),
+            ..Self::authored(id, room_id, author, text, ts)
+        }
+    }
+
+    /// A message by author `(id, username, name)`, not a visitor's, unedited.
+    fn authored(
+        id: String,
+        room_id: &str,
+        author: (&str, &str, &str),
+        text: String,
+        ts: i64,
+    ) -> Self {
         Self {
             id,
             rid: room_id.to_owned(),
             msg: text,
             ts,
             updated_at: ts,
-            author_id: visitor.id.clone(),
-            author_username: visitor.username.clone(),
-            author_name: Some(visitor.display_name().to_owned()),
-            visitor_id: Some(visitor.id.clone()),
+            author_id: author.0.to_owned(),
+            author_username: author.1.to_owned(),
+            author_name: Some(author.2.to_owned()),
+            visitor_id: None,
             alias: None,
             kind: None,
             edited_at: None,
@@ -189,23 +204,8 @@ impl MessageRow {
         text: String,
         ts: i64,
     ) -> Self {
-        Self {
-            id,
-            rid: room_id.to_owned(),
-            msg: text,
-            ts,
-            updated_at: ts,
-            author_id: agent.id.clone(),
-            author_username: agent.username.clone(),
-            author_name: Some(agent.name.clone()),
-            visitor_id: None,
-            alias: None,
-            kind: None,
-            edited_at: None,
-            edited_by_id: None,
-            edited_by_username: None,
-            deleted: false,
-        }
+        let author = (agent.id.as_str(), agent.username.as_str(), agent.name.as_str());
+        Self::authored(id, room_id, author, text, ts)
     }
 
     /// Whether agent `agent_id` wrote this (not a system message).

@@ -2,18 +2,17 @@
 //! `livechat/agent.info` for visitors.
 
 use actix_web::{web, HttpRequest};
-use diesel::Connection as _;
 use livechat_types::agent::{
     self, chat_delete, chat_send, chat_update, close_room, info, login, logout, rooms, status,
 };
 use livechat_types::{ErrorCode, RoomId, Timestamp, VisitorToken};
 use serde_json::json;
 
-use super::{now, ok, Reply};
+use super::{now, ok, page, Reply};
 use crate::auth::{self, Authed};
 use crate::db::models::{MessageRow, RoomRow};
 use crate::db::users::UserRow;
-use crate::db::{self, is_unique_violation, DbConn};
+use crate::db::{self, DbConn};
 use crate::error::ApiError;
 use crate::extract::{path_param, Body, Query};
 use crate::ids::random_id;
@@ -114,14 +113,7 @@ pub async fn list_rooms(
     state: web::Data<AppState>,
     Authed(agent, Query(query)): Authed<Query<rooms::Request>>,
 ) -> Reply<rooms::Response> {
-    let count = match query.count {
-        Some(count) if count > 0 => count.min(100),
-        _ => 50,
-    };
-    let offset = query.offset.unwrap_or(0);
-    if offset < 0 {
-        return Err(ApiError::Params("'offset' must be >= 0".into()));
-    }
+    let (count, offset) = page(query.count, query.offset, 50, 100)?;
     let (page, total) = state
         .read(move |conn| {
             let filter = db::rooms::RoomFilter {
@@ -181,14 +173,8 @@ pub async fn send(
             let ts = db::rooms::next_ts(&room, now());
             let id = message.id.clone().map_or_else(random_id, |id| id.0);
             let row = MessageRow::from_agent(id, &room.id, &agent, message.text.clone(), ts);
-            match conn.transaction(|conn| db::messages::insert(conn, &row)) {
-                Ok(()) => {}
-                Err(err) if is_unique_violation(&err) => {
-                    let stored =
-                        db::messages::find(conn, &row.id)?.ok_or(ErrorCode::DuplicateMessageId)?;
-                    return replay(stored);
-                }
-                Err(err) => return Err(err.into()),
+            if let Err(stored) = db::messages::insert_unless_taken(conn, &row)? {
+                return replay(stored.ok_or(ErrorCode::DuplicateMessageId)?);
             }
             db::rooms::record_message(conn, &room.id, ts, true)?;
             Ok(row)

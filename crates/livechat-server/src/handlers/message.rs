@@ -4,15 +4,14 @@
 //! `_id` and `rid` together, so "not yours" and "does not exist" give the same answer.
 
 use actix_web::{web, HttpRequest};
-use diesel::Connection as _;
 use livechat_types::message::{delete, get, history, send, update};
 use livechat_types::{ErrorCode, MessageId, RoomId, Timestamp, VisitorToken};
 use serde::Deserialize;
 
-use super::{now, ok, Reply};
+use super::{now, ok, page, Reply};
 use crate::auth::Agent;
 use crate::db::models::{MessageRow, RoomRow, VisitorRow};
-use crate::db::{self, is_unique_violation, DbConn};
+use crate::db::{self, DbConn};
 use crate::error::ApiError;
 use crate::extract::{path_param, Body, Query};
 use crate::ids::random_id;
@@ -56,14 +55,9 @@ fn store(conn: &mut DbConn, req: send::Request, max_chars: usize) -> Result<Mess
     let ts = db::rooms::next_ts(&room, now());
     let id = req.id.map_or_else(random_id, |id| id.0);
     let row = MessageRow::from_visitor(id, &room.id, &visitor, req.text, ts);
-    match conn.transaction(|conn| db::messages::insert(conn, &row)) {
-        Ok(()) => {}
-        // The same id was stored concurrently through another instance.
-        Err(err) if is_unique_violation(&err) => {
-            let stored = db::messages::find(conn, &row.id)?.ok_or(ErrorCode::DuplicateMessageId)?;
-            return replay(stored, &room, &visitor);
-        }
-        Err(err) => return Err(err.into()),
+    // The same id may have been stored concurrently through another instance.
+    if let Err(stored) = db::messages::insert_unless_taken(conn, &row)? {
+        return replay(stored.ok_or(ErrorCode::DuplicateMessageId)?, &room, &visitor);
     }
     db::rooms::record_message(conn, &room.id, ts, true)?;
     Ok(row)
@@ -261,14 +255,7 @@ pub async fn history(
         None if req.headers().contains_key("x-auth-token") => Some(agent?),
         None => return Err(ApiError::Params("must have required property 'token'".into())),
     };
-    let limit = match query.limit {
-        Some(limit) if limit > 0 => limit.min(HISTORY_MAX),
-        _ => HISTORY_DEFAULT,
-    };
-    let offset = query.offset.unwrap_or(0);
-    if offset < 0 {
-        return Err(ApiError::Params("'offset' must be >= 0".into()));
-    }
+    let (limit, offset) = page(query.limit, query.offset, HISTORY_DEFAULT, HISTORY_MAX)?;
     let end = query.end.map(Timestamp::as_millis);
     let rows = state
         .read(move |conn| {

@@ -20,6 +20,22 @@ pub fn ok<T>(data: T) -> Reply<T> {
     Ok(Json(Success::new(data)))
 }
 
+/// `(limit, offset)` of a listing: a missing or non-positive size means `default`, a
+/// larger one than `max` is clamped; a negative offset is refused.
+pub fn page(
+    size: Option<i64>,
+    offset: Option<i64>,
+    default: i64,
+    max: i64,
+) -> Result<(i64, i64), crate::error::ApiError> {
+    let size = size.filter(|size| *size > 0).map_or(default, |size| size.min(max));
+    let offset = offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(crate::error::ApiError::Params("'offset' must be >= 0".into()));
+    }
+    Ok((size, offset))
+}
+
 /// The current time in epoch milliseconds.
 pub fn now() -> i64 {
     Timestamp::now().as_millis()

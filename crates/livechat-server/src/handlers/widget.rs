@@ -6,7 +6,7 @@ use livechat_types::widget::{
 };
 use livechat_types::{ErrorCode, Timestamp};
 
-use super::{now, ok, Reply};
+use super::{now, ok, page, Reply};
 use crate::auth::Authed;
 use crate::db::offline::OfflineRow;
 use crate::error::ApiError;
@@ -47,8 +47,7 @@ pub async fn offline_messages(
     state: web::Data<AppState>,
     Authed(_, Query(query)): Authed<Query<offline_messages::Request>>,
 ) -> Reply<offline_messages::Response> {
-    let count = query.count.filter(|count| *count > 0).map_or(50, |count| count.min(100));
-    let offset = query.offset.unwrap_or(0).max(0);
+    let (count, offset) = page(query.count, query.offset, 50, 100)?;
     let (rows, total) = state.read(move |conn| Ok(db::offline::list(conn, offset, count)?)).await?;
     let messages = rows
         .into_iter()
