@@ -6,6 +6,7 @@ mod instances;
 mod outage;
 mod process;
 mod proxy;
+mod resubscribe;
 
 use livechat_sdk::VisitorToken;
 
