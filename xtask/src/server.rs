@@ -167,12 +167,6 @@ impl Server {
         &self.url
     }
 
-    /// The path of its log.
-    #[allow(dead_code)]
-    pub fn log_path(&self) -> &PathBuf {
-        &self.log
-    }
-
     /// Stops it; prints its log when the run failed.
     pub fn finish(self, failed: bool) {
         if failed {

@@ -52,7 +52,6 @@ impl Instance {
     }
 
     /// Its log so far.
-    #[allow(dead_code)]
     pub async fn log(&self) -> Vec<String> {
         self.log.lock().await.clone()
     }

@@ -105,6 +105,16 @@ pub fn delete_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<()> {
     diesel::delete(auth_tokens::table.find(token_hash)).execute(conn).map(drop)
 }
 
+/// Whether any agent (or admin) is available: one indexed lookup, for `livechat/config`.
+pub fn any_available(conn: &mut DbConn) -> QueryResult<bool> {
+    users::table
+        .filter(users::status.eq("available"))
+        .select(users::id)
+        .first::<String>(conn)
+        .optional()
+        .map(|found| found.is_some())
+}
+
 /// The available agent serving the fewest open rooms; ties go to the one idle longest.
 pub fn least_busy_available(conn: &mut DbConn) -> QueryResult<Option<UserRow>> {
     let agents = users::table

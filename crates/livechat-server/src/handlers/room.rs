@@ -182,7 +182,7 @@ pub async fn config(
     let token = query.token.filter(|token| validate::token(token).is_ok());
     let (online, guest, room, agent) = state
         .read(move |conn| {
-            let online = db::users::least_busy_available(conn)?.is_some();
+            let online = db::users::any_available(conn)?;
             let Some(token) = token else { return Ok((online, None, None, None)) };
             let Some(visitor) = db::visitors::find_by_token(conn, token.as_str())? else {
                 return Ok((online, None, None, None));
