@@ -16,9 +16,16 @@ pub struct Instance {
 
 impl Instance {
     /// Starts `bin` on a free port with `database_url` and waits until it listens.
+    ///
+    /// Unless `extra` sets `--db-timeout-ms`, the database timeout is a generous 10 s: these
+    /// tests are about races and fan-out on slow, shared CI machines, not about outages
+    /// (the outage test sets its own).
     pub async fn start(bin: &str, database_url: &str, extra: &[&str]) -> Self {
+        let timeout: &[&str] =
+            if extra.contains(&"--db-timeout-ms") { &[] } else { &["--db-timeout-ms", "10000"] };
         let mut child = Command::new(bin)
             .args(["--bind", "127.0.0.1:0", "--database-url", database_url])
+            .args(timeout)
             .args(extra)
             .env("LIVECHAT_LOG_FORMAT", "text")
             .env("RUST_LOG", "warn,livechat_server=info")
