@@ -121,6 +121,41 @@ pub struct Config {
     /// Log format.
     #[arg(long, env = "LIVECHAT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Rate limiting of the API and the realtime socket: `on` or `off`.
+    #[arg(long, env = "LIVECHAT_RATE_LIMIT", value_parser = parse_switch, default_value = "on", action = ArgAction::Set)]
+    pub rate_limit: bool,
+    /// Requests per minute one client address may make (bursts of a quarter of it).
+    #[arg(long, env = "LIVECHAT_RATE_LIMIT_PER_IP", default_value_t = 600)]
+    pub rate_limit_per_ip: u32,
+    /// Requests per minute one visitor token may make (bursts of a quarter of it).
+    #[arg(long, env = "LIVECHAT_RATE_LIMIT_PER_TOKEN", default_value_t = 120)]
+    pub rate_limit_per_token: u32,
+    /// Agent login attempts per minute for one username (bursts of a quarter of it).
+    #[arg(long, env = "LIVECHAT_RATE_LIMIT_LOGIN", default_value_t = 20)]
+    pub rate_limit_login: u32,
+    /// Reverse proxies (addresses or CIDR blocks, comma-separated) whose `X-Forwarded-For`
+    /// names the client; from anyone else the header is ignored.
+    #[arg(long, env = "LIVECHAT_TRUSTED_PROXIES", value_delimiter = ',', num_args = 1..)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Origins (comma-separated, or `*`) of the sites whose pages may call the API from a
+    /// browser; none by default (the widget served at `/livechat` is same-origin).
+    #[arg(long, env = "LIVECHAT_CORS_ORIGINS", value_delimiter = ',', num_args = 1..)]
+    pub cors_origins: Vec<String>,
+    /// Time a client has to send a request's head, and then its body, before it is cut off.
+    #[arg(long, env = "LIVECHAT_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
+    /// Open client connections, in all (further clients wait to be accepted).
+    #[arg(long, env = "LIVECHAT_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+}
+
+/// Reads `on`/`off` (also `true`/`false`, `1`/`0`, `yes`/`no`).
+fn parse_switch(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        other => Err(format!("expected on or off, not {other:?}")),
+    }
 }
 
 impl Config {
@@ -142,6 +177,14 @@ impl Config {
             body_limit: 64 * 1024,
             workers: Some(1),
             log_format: LogFormat::Text,
+            rate_limit: true,
+            rate_limit_per_ip: 600,
+            rate_limit_per_token: 120,
+            rate_limit_login: 20,
+            trusted_proxies: Vec::new(),
+            cors_origins: Vec::new(),
+            request_timeout_ms: 10_000,
+            max_connections: 10_000,
         }
     }
 
@@ -164,12 +207,18 @@ impl Config {
         Duration::from_millis(self.db_timeout_ms.max(1))
     }
 
+    /// How long a client may take to send a request's head, and then its body.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms.max(1))
+    }
+
     /// The effective configuration for the start-up log line, secrets masked.
     pub fn describe(&self) -> String {
         format!(
             "bind={} database={} db_pool_size={} db_writers={} db_timeout_ms={} public_url={} widget_dir={} \
              require_online_agent={} message_max_chars={} allow_edit={} allow_delete={} edit_window_minutes={} \
-             body_limit={} log_format={:?}",
+             body_limit={} log_format={:?} rate_limit={} rate_limit_per_ip={} rate_limit_per_token={} \
+             rate_limit_login={} trusted_proxies={} cors_origins={} request_timeout_ms={} max_connections={}",
             self.bind,
             self.backend().masked(),
             self.db_pool_size,
@@ -184,8 +233,23 @@ impl Config {
             self.edit_window_minutes,
             self.body_limit,
             self.log_format,
+            if self.rate_limit { "on" } else { "off" },
+            self.rate_limit_per_ip,
+            self.rate_limit_per_token,
+            self.rate_limit_login,
+            list(&self.trusted_proxies),
+            list(&self.cors_origins),
+            self.request_timeout_ms,
+            self.max_connections,
         )
     }
+}
+
+fn list<T: std::fmt::Display>(items: &[T]) -> String {
+    if items.is_empty() {
+        return "(none)".to_owned();
+    }
+    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
 }
 
 #[cfg(test)]
@@ -210,6 +274,27 @@ mod tests {
         assert!(!config.allow_edit);
         assert!(config.allow_delete);
         assert!(!config.describe().contains("pw"));
+        assert!(config.rate_limit);
+        assert!(config.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn hardening_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "livechat-server",
+            "--rate-limit",
+            "off",
+            "--trusted-proxies",
+            "10.0.0.0/8,127.0.0.1/32",
+            "--cors-origins",
+            "https://shop.example,https://www.shop.example",
+        ])
+        .expect("valid flags");
+        assert!(!cli.config.rate_limit);
+        assert_eq!(cli.config.trusted_proxies.len(), 2);
+        assert_eq!(cli.config.cors_origins.len(), 2);
+        assert!(Cli::try_parse_from(["livechat-server", "--rate-limit", "sometimes"]).is_err());
+        assert!(Cli::try_parse_from(["livechat-server", "--trusted-proxies", "nonsense"]).is_err());
     }
 
     #[test]

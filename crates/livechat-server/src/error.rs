@@ -19,6 +19,12 @@ pub enum ApiError {
     /// A malformed request: `"<description> [invalid-params]"`.
     #[error("invalid params: {0}")]
     Params(String),
+    /// A rate limit engaged: 429 with `Retry-After`.
+    #[error("rate limited")]
+    RateLimited {
+        /// When the client may try again.
+        retry_after: std::time::Duration,
+    },
     /// The database is unreachable or timed out: 503, the outcome is unknown, retry.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -46,6 +52,7 @@ impl ApiError {
         match self {
             Self::Client(code) | Self::Visitor(code) => code.clone(),
             Self::Params(_) => ErrorCode::InvalidParams,
+            Self::RateLimited { .. } => ErrorCode::TooManyRequests,
             Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
             Self::Internal(_) => ErrorCode::Internal,
         }
@@ -59,7 +66,9 @@ impl ApiError {
             Self::Params(description) => {
                 ErrorBody::described(description, &ErrorCode::InvalidParams)
             }
-            Self::Unavailable(_) | Self::Internal(_) => ErrorBody::plain(&self.code()),
+            Self::RateLimited { .. } | Self::Unavailable(_) | Self::Internal(_) => {
+                ErrorBody::plain(&self.code())
+            }
         }
     }
 }
@@ -103,7 +112,13 @@ impl ResponseError for ApiError {
             Self::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
             _ => {}
         }
-        HttpResponse::build(self.status_code()).json(self.body())
+        let mut res = HttpResponse::build(self.status_code());
+        if let Self::RateLimited { retry_after } = self {
+            // Whole seconds, rounded up: never earlier than the limit allows.
+            let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            res.insert_header((actix_web::http::header::RETRY_AFTER, seconds.max(1)));
+        }
+        res.json(self.body())
     }
 }
 
@@ -133,6 +148,19 @@ mod tests {
         let (status, body) = body_of(&ApiError::unavailable("pool timed out"));
         assert_eq!(status, 503);
         assert_eq!(body, json!({"success": false, "error": "service-unavailable"}));
+    }
+
+    #[test]
+    fn rate_limited_is_429_with_retry_after() {
+        let err = ApiError::RateLimited { retry_after: std::time::Duration::from_millis(1500) };
+        let res = err.error_response();
+        assert_eq!(res.headers().get("retry-after").map(|v| v.as_bytes()), Some(&b"2"[..]));
+        let (status, body) = body_of(&err);
+        assert_eq!(status, 429);
+        assert_eq!(
+            body,
+            json!({"success": false, "error": "Too many requests, try again later [error-too-many-requests]"})
+        );
     }
 
     #[test]

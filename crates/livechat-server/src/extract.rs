@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
@@ -13,6 +14,7 @@ use livechat_types::ErrorCode;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use crate::limits;
 use crate::AppState;
 
 /// A JSON body of type `T`, read with the configured size limit.
@@ -27,9 +29,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<actix_web::web::Data<AppState>>()
-            .map_or(64 * 1024, |state| state.config.body_limit);
+        let state = req.app_data::<actix_web::web::Data<AppState>>();
+        let limit = state.map_or(64 * 1024, |state| state.config.body_limit);
+        let timeout = state.map_or(Duration::from_secs(10), |state| state.config.request_timeout());
+        let req = req.clone();
         let declared = req
             .headers()
             .get(CONTENT_LENGTH)
@@ -45,24 +48,46 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
             if declared.is_some_and(|length| length > limit) {
                 return Err(ErrorCode::PayloadTooLarge.into());
             }
-            let mut bytes = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk =
-                    chunk.map_err(|_| ApiError::Params("the body could not be read".into()))?;
-                if bytes.len() + chunk.len() > limit {
-                    return Err(ErrorCode::PayloadTooLarge.into());
+            let read = async {
+                let mut bytes = BytesMut::new();
+                while let Some(chunk) = payload.next().await {
+                    let chunk =
+                        chunk.map_err(|_| ApiError::Params("the body could not be read".into()))?;
+                    if bytes.len() + chunk.len() > limit {
+                        return Err(ApiError::from(ErrorCode::PayloadTooLarge));
+                    }
+                    bytes.extend_from_slice(&chunk);
                 }
-                bytes.extend_from_slice(&chunk);
-            }
+                Ok(bytes)
+            };
+            // A client that trickles its body does not hold a connection and a worker's
+            // attention for longer than the request timeout.
+            let bytes = tokio::time::timeout(timeout, read)
+                .await
+                .map_err(|_| ApiError::from(ErrorCode::RequestTimeout))??;
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 return parse_json(b"{}").map(Body);
             }
             if is_json != Some(true) {
                 return Err(ErrorCode::UnsupportedMediaType.into());
             }
+            if let Some(token) = body_token(&bytes) {
+                limits::check_token(&req, &token)?;
+            }
             parse_json(&bytes).map(Body)
         })
     }
+}
+
+/// The visitor token a JSON body carries at its top level, if any.
+fn body_token(bytes: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Probe<'a> {
+        #[serde(borrow, default)]
+        token: Option<std::borrow::Cow<'a, str>>,
+    }
+    let probe: Probe<'_> = serde_json::from_slice(bytes).ok()?;
+    probe.token.map(std::borrow::Cow::into_owned)
 }
 
 fn is_json_content_type(value: &str) -> bool {
@@ -112,7 +137,13 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(parse_query(req.query_string()).map(Query))
+        let query = req.query_string();
+        let token = form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "token");
+        let counted = match token {
+            Some((_, token)) => limits::check_token(req, &token),
+            None => Ok(()),
+        };
+        std::future::ready(counted.and_then(|()| parse_query(query)).map(Query))
     }
 }
 
@@ -139,6 +170,9 @@ pub fn path_param(req: &HttpRequest, name: &str) -> Result<String, ApiError> {
             .unwrap_or_default();
     if decoded.contains('\0') || decoded.is_empty() {
         return Err(ApiError::Params(format!("'{name}' in the path is malformed")));
+    }
+    if name == "token" {
+        limits::check_token(req, &decoded)?;
     }
     Ok(decoded)
 }

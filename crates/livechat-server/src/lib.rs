@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod handlers;
 pub mod ids;
+pub mod limits;
 pub mod logging;
 pub mod metrics;
 pub mod openapi;
@@ -19,6 +20,7 @@ pub mod widget;
 
 use std::net::SocketAddr;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use actix_web::{web, App, HttpServer};
 
@@ -38,6 +40,8 @@ pub struct AppState {
     pub bound: OnceLock<SocketAddr>,
     /// Realtime delivery over `/websocket`; handlers announce committed changes here.
     pub realtime: realtime::Realtime,
+    /// Rate limits and the trusted proxies.
+    pub limits: limits::Limits,
 }
 
 impl AppState {
@@ -52,7 +56,8 @@ impl AppState {
         let realtime =
             realtime::Realtime::start(config.backend(), config.db_timeout(), db.pool.clone());
         let metrics = metrics::Metrics::new()?;
-        Ok(Self { config, db, metrics, bound: OnceLock::new(), realtime })
+        let limits = limits::Limits::new(&config);
+        Ok(Self { config, db, metrics, bound: OnceLock::new(), realtime, limits })
     }
 
     /// The base URL browsers reach this server at, without a trailing slash: `--public-url`,
@@ -90,7 +95,7 @@ impl AppState {
     }
 }
 
-/// Registers every route, the 404 fallback and request logging on an app.
+/// Registers every route, the 404 fallback, the limits, CORS and request logging on an app.
 pub fn app(
     state: web::Data<AppState>,
 ) -> App<
@@ -102,10 +107,19 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let cors = actix_web::middleware::Condition::new(
+        !state.config.cors_origins.is_empty(),
+        limits::cors(&state.config),
+    );
+    // Outermost last: logging sees every reply, the envelope catches what CORS raises, CORS
+    // headers reach 429 replies too.
     App::new()
         .app_data(state)
         .configure(routes::configure)
         .default_service(web::to(routes::not_found))
+        .wrap(actix_web::middleware::from_fn(limits::guard))
+        .wrap(cors)
+        .wrap(actix_web::middleware::from_fn(limits::envelope))
         .wrap(actix_web::middleware::from_fn(logging::log_request))
 }
 
@@ -113,13 +127,22 @@ pub fn app(
 /// awaited) and the addresses it listens on.
 pub fn bind(state: AppState) -> anyhow::Result<(actix_web::dev::Server, Vec<SocketAddr>)> {
     let bind = state.config.bind.clone();
-    let workers = state.config.workers;
+    let workers = state.config.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let timeout = state.config.request_timeout();
+    // actix counts connections per worker.
+    let per_worker = state.config.max_connections.div_ceil(workers.max(1)).max(1);
     let state = web::Data::new(state);
     let factory_state = state.clone();
-    let mut server = HttpServer::new(move || app(factory_state.clone()));
-    if let Some(workers) = workers {
-        server = server.workers(workers);
-    }
+    let server = HttpServer::new(move || app(factory_state.clone()))
+        .workers(workers)
+        // The head must arrive within the timeout; the body extractor then gives the body the
+        // same time and answers 408 with the envelope. actix's own timer, which would cut a
+        // slow body with a bare 408, is a second later.
+        .client_request_timeout(timeout + Duration::from_secs(1))
+        .client_disconnect_timeout(Duration::from_secs(2))
+        .max_connections(per_worker);
     let server =
         server.bind(&bind).map_err(|err| anyhow::format_err!("cannot listen on {bind}: {err}"))?;
     let addrs = server.addrs();

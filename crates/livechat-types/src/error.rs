@@ -47,6 +47,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// The body is over the size limit (HTTP 413).
     PayloadTooLarge,
+    /// The request body did not arrive in time (HTTP 408).
+    RequestTimeout,
     /// Too many requests (HTTP 429).
     TooManyRequests,
     /// The database is unavailable; the outcome of the request is unknown (HTTP 503).
@@ -77,6 +79,7 @@ impl ErrorCode {
         (Self::MethodNotAllowed, "Method not allowed"),
         (Self::UnsupportedMediaType, "error-unsupported-media-type"),
         (Self::PayloadTooLarge, "error-payload-too-large"),
+        (Self::RequestTimeout, "error-request-timeout"),
         (Self::TooManyRequests, "error-too-many-requests"),
         (Self::ServiceUnavailable, "service-unavailable"),
         (Self::Internal, "Internal server error"),
@@ -108,6 +111,7 @@ impl ErrorCode {
             Self::Unauthorized => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
+            Self::RequestTimeout => 408,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::TooManyRequests => 429,
@@ -182,6 +186,9 @@ impl ErrorBody {
             }
             ErrorCode::PayloadTooLarge => {
                 return Self::described("The request body is too large", code)
+            }
+            ErrorCode::RequestTimeout => {
+                return Self::described("The request body did not arrive in time", code)
             }
             ErrorCode::TooManyRequests => {
                 format!("Too many requests, try again later [{code}]")

@@ -24,6 +24,7 @@ pub async fn login(
     Body(req): Body<login::Request>,
 ) -> Reply<login::Response> {
     let username = req.user.trim().to_owned();
+    state.limits.check_login(&username)?;
     let user = state.read(move |conn| Ok(db::users::find_by_username(conn, &username)?)).await?;
     // Argon2 is deliberately slow: it runs on the blocking pool, outside the database
     // timeout. Unknown users are checked against a dummy hash so timing does not tell.
