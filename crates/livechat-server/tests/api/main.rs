@@ -3,7 +3,9 @@
 //! `LIVECHAT_TEST_BACKEND=postgres` a PostgreSQL database created and dropped per test).
 
 mod access;
+mod access_matrix;
 mod agent;
+mod bad_input;
 mod concurrency;
 mod envelope;
 mod limits;
