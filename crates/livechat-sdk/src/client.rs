@@ -14,7 +14,7 @@ use rand::Rng as _;
 use crate::error::{BuildError, Error};
 use crate::visitor::Visitor;
 
-/// How `send_message` retries after a transport error or a 503.
+/// How `send_message` retries after a transport error, a 503 or a 429.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0: never retry).
@@ -157,6 +157,12 @@ impl Client {
         }
         let res = builder.send().await?;
         let status = res.status().as_u16();
+        let retry_after = res
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
         let bytes = res.bytes().await?;
         if (200..300).contains(&status) {
             if let Ok(Success { data, .. }) = serde_json::from_slice::<Success<E::Response>>(&bytes)
@@ -164,7 +170,8 @@ impl Client {
                 return Ok(data);
             }
         } else if let Ok(body) = serde_json::from_slice::<ErrorBody>(&bytes) {
-            return Err(Error::Api { status, code: body.code(), message: body.error });
+            let (code, message) = (body.code(), body.error);
+            return Err(Error::Api { status, code, message, retry_after });
         }
         let mut body = String::from_utf8_lossy(&bytes).into_owned();
         if body.len() > 1024 {
@@ -216,7 +223,7 @@ impl Client {
     }
 
     /// Sends a message, retry-safe: a client `_id` is generated when the request has none,
-    /// and transport errors and 503 are retried with that same `_id` as the client's
+    /// and transport errors, 503 and 429 (after its `Retry-After`) are retried with that same `_id` as the client's
     /// [`RetryPolicy`] says. `POST /api/v1/livechat/message`
     pub async fn send_message(&self, req: &send::Request) -> Result<send::Response, Error> {
         let mut req = req.clone();
@@ -235,7 +242,9 @@ impl Client {
         loop {
             match attempt().await {
                 Err(err) if err.is_retryable() && retries < self.retry.max_retries => {
-                    tokio::time::sleep(self.retry.backoff(retries)).await;
+                    // A rate-limited client waits as long as the server asks (up to a minute).
+                    let asked = err.retry_after().unwrap_or_default().min(Duration::from_secs(60));
+                    tokio::time::sleep(self.retry.backoff(retries).max(asked)).await;
                     retries += 1;
                 }
                 result => return result,

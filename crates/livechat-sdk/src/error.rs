@@ -15,6 +15,8 @@ pub enum Error {
         code: ErrorCode,
         /// The `error` text as sent.
         message: String,
+        /// How long the server asked the client to wait (`Retry-After`, with 429 and 503).
+        retry_after: Option<std::time::Duration>,
     },
     /// The request did not complete: connection, timeout, TLS, or a body that could not be
     /// read.
@@ -54,14 +56,23 @@ impl Error {
         }
     }
 
-    /// Whether retrying the same request may succeed: transport failures and 503. For a
-    /// send, only safe with the same `_id`.
+    /// Whether retrying the same request may succeed: transport failures, 503, and 429 once
+    /// [`Error::retry_after`] has passed. For a send, only safe with the same `_id`.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Transport(err) => !err.is_builder() && !err.is_decode(),
-            Self::Api { status, .. } | Self::UnexpectedBody { status, .. } => *status == 503,
+            Self::Api { status, .. } => matches!(*status, 429 | 503),
+            Self::UnexpectedBody { status, .. } => *status == 503,
             Self::Build(_) => false,
             Self::Realtime(reason) => !reason.contains("refused"),
+        }
+    }
+
+    /// How long the server asked the client to wait before trying again.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::Api { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 }
