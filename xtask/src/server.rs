@@ -114,6 +114,19 @@ impl Server {
         Self::spawn(&binary(), name, &args, &[])
     }
 
+    /// Like [`Server::start`], logging at a verbose level (for the search for secrets in
+    /// its log, [`crate::faults::Secrets::check`]).
+    pub fn start_verbose(
+        name: &str,
+        database: &Database,
+        extra_args: &[&str],
+    ) -> Result<Self, String> {
+        let mut args = vec!["--database-url".to_owned(), database.url()];
+        args.extend(extra_args.iter().map(|arg| (*arg).to_owned()));
+        let envs = [("RUST_LOG", crate::faults::VERBOSE_LOG.to_owned())];
+        Self::spawn(&binary(), name, &args, &envs)
+    }
+
     /// Starts `program` with `--bind 127.0.0.1:0` and `args`, and waits until it prints
     /// `listening on http://ADDR`.
     pub fn spawn(
@@ -165,6 +178,11 @@ impl Server {
     /// Its base URL (`http://127.0.0.1:PORT`).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Its log file (standard output and error).
+    pub fn log_path(&self) -> PathBuf {
+        self.log.clone()
     }
 
     /// Stops it; prints its log when the run failed.

@@ -11,6 +11,7 @@ async fn an_agent_answers_a_visitor() {
     let client = client();
     let (user, password) = agent_account();
     let agent = client.login(&user, &password).await.expect("login");
+    crate::record_secret(agent.auth_token());
     assert_eq!(agent.me().username, user);
     agent.set_available(true).await.expect("available");
 
@@ -63,6 +64,7 @@ async fn an_agent_answers_a_visitor() {
 #[tokio::test]
 async fn wrong_passwords_are_refused() {
     let (user, _) = agent_account();
+    crate::record_secret("not-the-password");
     let err = client().login(&user, "not-the-password").await.expect_err("wrong password");
     assert!(matches!(err, Error::Api { status: 401, .. }), "{err:?}");
 }

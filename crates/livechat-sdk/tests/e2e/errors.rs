@@ -22,6 +22,7 @@ async fn business_errors() {
     let room = visitor.open_room().await.expect("room");
 
     let unknown = VisitorToken::from("no-such-visitor-token");
+    crate::record_secret(unknown.as_str());
     let err =
         client.open_room(&room::open::Request::new(unknown.clone())).await.expect_err("token");
     assert_api(err, 400, ErrorCode::InvalidToken);

@@ -21,6 +21,7 @@ pub fn agent_account() -> (String, String) {
         std::env::var("LIVECHAT_E2E_AGENT").expect("LIVECHAT_E2E_AGENT: run via `cargo xtask e2e`");
     let password =
         std::env::var("LIVECHAT_E2E_AGENT_PASSWORD").expect("LIVECHAT_E2E_AGENT_PASSWORD");
+    record_secret(&password);
     (user, password)
 }
 
@@ -29,9 +30,24 @@ pub fn client() -> Client {
     Client::new(url()).expect("client")
 }
 
-/// A token no other test uses.
+/// A token no other test uses, recorded as a secret.
 pub fn fresh_token(label: &str) -> VisitorToken {
-    VisitorToken::from(format!("{label}-{}", livechat_sdk::types::MessageId::from(unique())))
+    let token = format!("{label}-{}", livechat_sdk::types::MessageId::from(unique()));
+    record_secret(&token);
+    VisitorToken::from(token)
+}
+
+/// Appends a secret the suite uses (visitor token, password, auth token) to the file
+/// `LIVECHAT_SECRETS_FILE` names, so xtask can check that no server log contains it.
+pub fn record_secret(secret: &str) {
+    use std::io::Write as _;
+    let Ok(path) = std::env::var("LIVECHAT_SECRETS_FILE") else { return };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap_or_else(|err| panic!("open {path}: {err}"));
+    file.write_all(format!("{secret}\n").as_bytes()).expect("record a secret");
 }
 
 fn unique() -> String {

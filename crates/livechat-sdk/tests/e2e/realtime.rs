@@ -32,6 +32,7 @@ async fn visitor_and_agent_see_each_other_live() {
     let client = client();
     let (user, password) = agent_account();
     let agent = client.login(&user, &password).await.expect("login");
+    crate::record_secret(agent.auth_token());
     agent.set_available(true).await.expect("available");
     let visitor = client.register(fresh_token("live")).await.expect("register");
     let room = visitor.open_room().await.expect("room");
