@@ -4,12 +4,13 @@
 //! the client when it is quiet, and closes the socket when the hub kicked it (it fell
 //! behind), when the client stopped answering, or when a write stalls.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage as _, HttpRequest, HttpResponse};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
-use serde_json::Value;
+use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 use tokio::time::{timeout, Instant};
 
@@ -17,6 +18,7 @@ use super::ddp;
 use super::hub::{Frame, Hub};
 use crate::db::users::UserRow;
 use crate::error::ApiError;
+use crate::limits::ClientIp;
 use crate::AppState;
 
 /// How often a quiet client is pinged.
@@ -38,6 +40,7 @@ pub async fn websocket(
         .map_err(|_| ApiError::Params("expected a WebSocket upgrade".into()))?;
     let stream =
         stream.max_frame_size(MAX_FRAME).aggregate_continuations().max_continuation_size(MAX_FRAME);
+    let client = req.extensions().get::<ClientIp>().map(|ClientIp(ip)| *ip);
     let state = state.into_inner();
     let membership = state.realtime.hub().join();
     let connection = Connection {
@@ -49,6 +52,7 @@ pub async fn websocket(
         connected: false,
         visitor_token: None,
         agent: None,
+        client,
     };
     actix_web::rt::spawn(connection.run(stream, membership.outbox));
     Ok(response)
@@ -79,6 +83,9 @@ pub(super) struct Connection {
     pub(super) visitor_token: Option<String>,
     /// The agent logged in with `login`.
     pub(super) agent: Option<UserRow>,
+    /// The client's address: its method calls and subscriptions count against the same
+    /// per-address limit as its REST requests.
+    client: Option<IpAddr>,
 }
 
 /// Why the loop ended: `None` for a normal close.
@@ -159,6 +166,14 @@ impl Connection {
             "connect" => self.on_connect(&frame).await,
             "ping" => self.send(&ddp::pong(frame.get("id"))).await,
             "pong" => Ok(()),
+            "method" | "sub" if self.rate_limited() => {
+                let id = frame.get("id").cloned().unwrap_or(Value::Null);
+                let error = ddp::error(json!("too-many-requests"), "Too many requests");
+                match kind {
+                    "method" => self.send(&ddp::result(&id, Err(error))).await,
+                    _ => self.send(&ddp::nosub(&id, Some(error))).await,
+                }
+            }
             "method" => self.on_method(&frame).await,
             "sub" => self.on_sub(&frame).await,
             "unsub" => {
@@ -170,6 +185,12 @@ impl Connection {
             }
             _ => self.send(&ddp::protocol_error("Bad request", Some(&frame))).await,
         }
+    }
+
+    /// Whether the client is over its per-address limit (each method call and subscription
+    /// counts as a request).
+    fn rate_limited(&self) -> bool {
+        self.client.is_some_and(|ip| self.state.limits.check_ip(ip).is_err())
     }
 
     async fn on_connect(&mut self, frame: &Value) -> Result<(), Ending> {

@@ -262,3 +262,32 @@ async fn without_cors_origins_there_are_no_cors_headers() {
     let res = app.get_with("/api/v1/livechat/config", &[("origin", "https://shop.example")]).await;
     assert!(!res.headers.contains_key("access-control-allow-origin"));
 }
+
+#[actix_web::test]
+async fn realtime_calls_count_against_the_address_limit() {
+    use super::realtime::support::Ddp;
+    let app = TestApp::with_config(|config| {
+        config.rate_limit = true;
+        config.rate_limit_per_ip = 60;
+        config.rate_limit_per_token = 0;
+    })
+    .await;
+    let mut ddp = Ddp::connect(&app.base).await;
+    let mut refused = None;
+    for n in 0..200 {
+        let id = format!("c{n}");
+        let result =
+            ddp.call(&id, "livechat:setUpConnection", json!([{"token": "socket-token"}])).await;
+        if result.get("error").is_some() {
+            refused = Some((n, result));
+            break;
+        }
+    }
+    let (n, result) = refused.expect("no call was refused within 200");
+    assert!(n >= 10, "refused after {n}");
+    assert_eq!(result["error"]["error"], "too-many-requests", "{result}");
+    // The socket stays open and works again after a pause.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let again = ddp.call("later", "livechat:setUpConnection", json!([{"token": "t"}])).await;
+    assert!(again.get("error").is_none(), "{again}");
+}
