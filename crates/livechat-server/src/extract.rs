@@ -102,10 +102,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         return Err(ApiError::Params("strings must not contain NUL characters".into()));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        describe(&path, &err.into_inner().to_string())
-    })?;
+    // The body itself must be an object too, not an array of its fields' values.
+    let livechat_types::de::Object(value): livechat_types::de::Object<T> =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+            let path = err.path().to_string();
+            describe(&path, &err.into_inner().to_string())
+        })?;
     deserializer.end().map_err(|_| ApiError::Params("the body must be one JSON object".into()))?;
     Ok(value)
 }

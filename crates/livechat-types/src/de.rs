@@ -12,6 +12,59 @@ where
     T::deserialize(deserializer).map(Some)
 }
 
+/// A `T` that must be written as a JSON object. Serde lets a struct be read from an array
+/// of its fields' values (`["tok", "rid", "hi"]`); the SPEC's strict types refuse that.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OnlyMaps<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> de::Visitor<'de> for OnlyMaps<T> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+
+        deserializer.deserialize_map(OnlyMaps(std::marker::PhantomData)).map(Object)
+    }
+}
+
+/// A field that must be a JSON object.
+pub fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Object::deserialize(deserializer).map(|Object(value)| value)
+}
+
+/// An optional field that, when present, must be a JSON object (see [`present`]).
+pub fn present_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    object(deserializer).map(Some)
+}
+
+/// An optional field that, when present, must be an array of JSON objects.
+pub fn present_objects<'de, D, T>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let items = Vec::<Object<T>>::deserialize(deserializer)?;
+    Ok(Some(items.into_iter().map(|Object(item)| item).collect()))
+}
+
 /// An optional integer from a query string that saturates instead of overflowing, so a huge
 /// `limit` is clamped rather than refused; text that is not an integer is refused.
 pub fn saturating_int<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>
@@ -45,6 +98,31 @@ mod tests {
     struct Body {
         #[serde(default, deserialize_with = "super::present")]
         name: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Inner {
+        a: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Outer {
+        #[serde(deserialize_with = "super::object")]
+        inner: Inner,
+        #[serde(default, deserialize_with = "super::present_objects")]
+        items: Option<Vec<Inner>>,
+    }
+
+    #[test]
+    fn objects_are_not_read_from_arrays() {
+        let parse = |text: &str| serde_json::from_str::<Outer>(text);
+        assert!(parse(r#"{"inner":{"a":"x"},"items":[{"a":"y"}]}"#).is_ok());
+        assert!(parse(r#"{"inner":["x"]}"#).is_err());
+        assert!(parse(r#"{"inner":{"a":"x"},"items":[["y"]]}"#).is_err());
+        assert!(parse(r#"{"inner":{"a":"x","b":1}}"#).is_err());
+        assert!(serde_json::from_str::<super::Object<Inner>>(r#"["x"]"#).is_err());
+        assert!(serde_json::from_str::<super::Object<Inner>>(r#"{"a":"x"}"#).is_ok());
     }
 
     #[test]

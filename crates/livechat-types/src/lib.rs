@@ -5,7 +5,7 @@
 //! `Response` and an [`Endpoint`] implementation that names the HTTP method and route.
 #![warn(missing_docs)]
 
-mod de;
+pub mod de;
 mod error;
 mod ids;
 mod time;

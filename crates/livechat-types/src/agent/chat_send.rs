@@ -11,6 +11,7 @@ use crate::{Endpoint, MessageId, Method, RoomId};
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// The message.
+    #[serde(deserialize_with = "crate::de::object")]
     pub message: NewMessage,
 }
 

@@ -30,7 +30,7 @@ pub struct Request {
     /// Accepted for compatibility and ignored: the room already has its agent.
     #[serde(
         default,
-        deserialize_with = "crate::de::present",
+        deserialize_with = "crate::de::present_object",
         skip_serializing_if = "Option::is_none"
     )]
     pub agent: Option<AgentHint>,

@@ -11,6 +11,7 @@ use crate::{Endpoint, Method, VisitorToken};
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// The visitor's details.
+    #[serde(deserialize_with = "crate::de::object")]
     pub visitor: NewVisitor,
 }
 
@@ -59,7 +60,7 @@ pub struct NewVisitor {
     #[serde(
         rename = "customFields",
         default,
-        deserialize_with = "crate::de::present",
+        deserialize_with = "crate::de::present_objects",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_fields: Option<Vec<CustomField>>,
