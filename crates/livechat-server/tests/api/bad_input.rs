@@ -540,6 +540,11 @@ async fn every_query_parameter_refuses_nul_and_unparsable_values() {
                 ("invalid UTF-8", "a%FF%FEb".into(), Expect::Refused),
                 ("16 KiB", "x".repeat(16 * 1024), Expect::Refused),
             ];
+            // The same parameter twice: read as one of them, or refused; never a 5xx.
+            let valid = world.valid(&op, name, schema);
+            let text = valid.as_str().map_or_else(|| valid.to_string(), str::to_owned);
+            let once = livechat_types::encode_path_segment(&text);
+            cases.push(("given twice", format!("{once}&{name}={once}"), Expect::AcceptedOrRefused));
             match kind(schema) {
                 Some("integer") => cases.extend([
                     ("a word", "abc".into(), Expect::InvalidParams),
@@ -616,8 +621,9 @@ async fn every_path_parameter_refuses_nul_and_odd_segments() {
 }
 
 /// A request sent over a plain TCP connection, for what an HTTP client refuses to build (URLs
-/// over 64 KiB). Reads the reply until the server closes the connection.
-async fn raw_request(world: &World, method: &str, target: &str) -> Sent {
+/// over 64 KiB), with `extra_header` (complete lines) added. Reads the reply until the server
+/// closes the connection.
+async fn raw_request(world: &World, method: &str, target: &str, extra_header: &str) -> Sent {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
     let address = world.app.base.trim_start_matches("http://").to_owned();
@@ -627,7 +633,7 @@ async fn raw_request(world: &World, method: &str, target: &str) -> Sent {
     };
     let head = format!(
         "{method} {target} HTTP/1.1\r\nHost: {address}\r\nX-User-Id: {}\r\nX-Auth-Token: {}\r\n\
-         Connection: close\r\n\r\n",
+         {extra_header}Connection: close\r\n\r\n",
         world.admin.id, world.admin.token
     );
     // The server may answer and close before it has read everything; a failed write is not
@@ -670,7 +676,7 @@ async fn raw_request(world: &World, method: &str, target: &str) -> Sent {
 }
 
 #[actix_web::test]
-async fn a_url_of_a_mebibyte_is_refused_with_the_envelope() {
+async fn a_huge_request_head_is_refused_with_the_envelope() {
     let world = world().await;
     let mut before = world.snapshot().await;
     let mut failures = Failures::default();
@@ -679,14 +685,22 @@ async fn a_url_of_a_mebibyte_is_refused_with_the_envelope() {
     let history = operations.iter().find(|op| op.name == "message.history").expect("history");
     let visitor = operations.iter().find(|op| op.name == "visitor.get").expect("visitor.get");
 
+    let history_path = world.path(history, None);
+    let big_header = format!("X-Padding: {}\r\n", "x".repeat(256 * 1024));
     let targets = [
-        (history, format!("{}?token={huge}", world.path(history, None))),
-        (visitor, world.path(visitor, Some(("token", &huge)))),
-        (history, format!("{}?token=tok-a&{}", world.path(history, None), "a=b&".repeat(50_000))),
+        (history, format!("{history_path}?token={huge}"), String::new(), "a 1 MiB URL"),
+        (visitor, world.path(visitor, Some(("token", &huge))), String::new(), "a 1 MiB path"),
+        (
+            history,
+            format!("{history_path}?token=tok-a&{}", "a=b&".repeat(50_000)),
+            String::new(),
+            "200 KB of query parameters",
+        ),
+        (history, format!("{history_path}?token=tok-a"), big_header, "a 256 KiB header"),
     ];
-    for (op, target) in &targets {
-        let sent = raw_request(&world, op.method.as_str(), target).await;
-        failures.check(format!("{} with a 1 MiB URL", label(op)), &sent, Expect::Refused);
+    for (op, target, header, what) in &targets {
+        let sent = raw_request(&world, op.method.as_str(), target, header).await;
+        failures.check(format!("{} with {what}", label(op)), &sent, Expect::Refused);
     }
 
     unchanged(&world, &mut before, "1 MiB URLs", &mut failures).await;
