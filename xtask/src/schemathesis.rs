@@ -273,8 +273,12 @@ fn run_backend(
         Server::spawn(&server::binary(), &format!("schemathesis-{backend}"), &args, &envs)?;
     let hooks = dir.join("livechat_hooks.py");
     let seed = dir.join(format!("seed-{backend}.json"));
-    run(Command::new(python).arg(&hooks).args([server.url(), AGENT.0, AGENT.1]).arg(&seed))
-        .map_err(|err| format!("seeding failed: {err}"))?;
+    let seeded =
+        run(Command::new(python).arg(&hooks).args([server.url(), AGENT.0, AGENT.1]).arg(&seed));
+    if let Err(err) = seeded {
+        server.finish(true);
+        return Err(format!("seeding failed: {err}"));
+    }
 
     let schemathesis = python.with_file_name("schemathesis");
     let reports = dir.join(format!("report-{backend}"));
