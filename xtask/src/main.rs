@@ -6,11 +6,16 @@
 //! - `cargo xtask compat`: the real third-party clients against the real server binary.
 //! - `cargo xtask widget`: the stock Rocket.Chat widget from npm, into `./livechat-widget`.
 //! - `cargo xtask browser`: that widget, served by the real server, in headless Chromium.
+//! - `cargo xtask schemathesis`: schemathesis from PyPI against the OpenAPI document.
+//! - `cargo xtask faults`: crashes, a database outage and a full disk under load.
+//! - `cargo xtask bench`: throughput and latency against an echo reference.
 
 mod bench;
 mod browser;
 mod compat;
+mod faults;
 mod pg;
+mod schemathesis;
 mod server;
 mod util;
 mod widget;
@@ -27,6 +32,8 @@ fn main() -> ExitCode {
         Some("e2e") => e2e(args.get(1).map_or("all", String::as_str)).map(|_| ()),
         Some("compat") => compat::run_all().map(|_| ()),
         Some("bench") => bench::run_bench().map(|_| ()),
+        Some("faults") => faults::run_all().map(|_| ()),
+        Some("schemathesis") => schemathesis::run_all().map(|_| ()),
         Some("widget") => widget::run(),
         Some("browser") => browser::run_all().map(|_| ()),
         _ => {
@@ -37,7 +44,10 @@ fn main() -> ExitCode {
                  e2e [sqlite|postgres|all]  SDK scenarios against the real server binary\n  \
                  compat                     real third-party clients against the real server binary\n  \
                  widget                     the stock Rocket.Chat widget from npm into ./livechat-widget\n  \
-                 browser                    that widget served by the real server, in headless Chromium"
+                 browser                    that widget served by the real server, in headless Chromium\n  \
+                 bench                      throughput and latency against an echo reference (wrk)\n  \
+                 faults                     crash, outage, full-disk and abuse tests on SQLite and PostgreSQL\n  \
+                 schemathesis               schemathesis (PyPI) against /api/v1/openapi.json"
             );
             return ExitCode::from(2);
         }
@@ -88,6 +98,7 @@ fn ci() -> Result<(), String> {
         ("e2e (SQLite)", || e2e("sqlite")),
         ("e2e (PostgreSQL)", || e2e("postgres")),
         ("compat", compat::run_all),
+        ("schemathesis", schemathesis::run_all),
         ("browser", browser::run_all),
     ];
     let mut summary = Vec::new();
@@ -158,14 +169,25 @@ fn e2e(which: &str) -> Result<Outcome, String> {
             }
         };
         server::add_user(&database, E2E_AGENT.0, E2E_AGENT.1, "agent")?;
-        let server = server::Server::start(&format!("e2e-{backend}"), &database, &[])?;
+        let secrets_file = util::target_dir().join("xtask").join(format!("e2e-{backend}.secrets"));
+        let secrets = faults::Secrets::create(&secrets_file, &[E2E_AGENT.1])?;
+        // The suite sends hundreds of messages with one token within seconds; the limits
+        // have their own tests.
+        let server = server::Server::start_verbose(
+            &format!("e2e-{backend}"),
+            &database,
+            &["--rate-limit", "off"],
+        )?;
         let result = run(cargo()
             .args(["test", "-p", "livechat-sdk", "--features", "e2e", "--test", "e2e"])
             .env("LIVECHAT_E2E_URL", server.url())
             .env("LIVECHAT_E2E_AGENT", E2E_AGENT.0)
-            .env("LIVECHAT_E2E_AGENT_PASSWORD", E2E_AGENT.1));
+            .env("LIVECHAT_E2E_AGENT_PASSWORD", E2E_AGENT.1)
+            .env(faults::SECRETS_ENV, secrets.path()));
+        let log = server.log_path();
         server.finish(result.is_err());
         result?;
+        secrets.check(&[log])?;
         if *backend == "postgres" {
             // Several instances on one database, and an outage between server and database.
             run(cargo()
