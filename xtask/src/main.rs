@@ -183,7 +183,9 @@ fn e2e(which: &str) -> Result<Outcome, String> {
             .env("LIVECHAT_E2E_URL", server.url())
             .env("LIVECHAT_E2E_AGENT", E2E_AGENT.0)
             .env("LIVECHAT_E2E_AGENT_PASSWORD", E2E_AGENT.1)
-            .env(faults::SECRETS_ENV, secrets.path()));
+            .env(faults::SECRETS_ENV, secrets.path())
+            // For the tests that need a server of their own (rate limits).
+            .env("LIVECHAT_SERVER_BIN", server::binary()));
         let log = server.log_path();
         server.finish(result.is_err());
         result?;

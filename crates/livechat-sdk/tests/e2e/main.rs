@@ -4,6 +4,7 @@
 mod agent;
 mod errors;
 mod flow;
+mod limits;
 mod realtime;
 mod retry;
 
