@@ -3,6 +3,41 @@
 //! Reads go through an r2d2 pool. Writes go through one [`Writer`] per process, which commits
 //! whatever requests are waiting in one transaction (group commit); see `writer.rs`.
 
+/// Implements a hand-written statement's SQL for both backends, as
+/// `|this, out, pg| { ... }` (`out` an `AstPass`, `pg` whether it is PostgreSQL's dialect:
+/// a connection only ever sees one), and gives it a static query id, so
+/// diesel prepares it once per connection and reuses it (diesel caches neither UPDATE nor
+/// `sql_query` statements).
+macro_rules! fixed_statement {
+    ($ty:ident, |$this:ident, $out:ident, $pg:ident| $body:block) => {
+        impl diesel::query_builder::QueryId for $ty<'_> {
+            type QueryId = $ty<'static>;
+            const HAS_STATIC_QUERY_ID: bool = true;
+        }
+        impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for $ty<'_> {
+            fn walk_ast<'b>(
+                &'b self,
+                mut $out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+            ) -> diesel::QueryResult<()> {
+                let ($this, $pg) = (self, false);
+                $body
+                Ok(())
+            }
+        }
+        impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for $ty<'_> {
+            fn walk_ast<'b>(
+                &'b self,
+                mut $out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+            ) -> diesel::QueryResult<()> {
+                let ($this, $pg) = (self, true);
+                $body
+                Ok(())
+            }
+        }
+        impl<Conn> diesel::RunQueryDsl<Conn> for $ty<'_> {}
+    };
+}
+
 pub mod messages;
 pub mod models;
 pub mod offline;
@@ -186,6 +221,8 @@ pub struct Database {
     pub pool: DbPool,
     /// The one writer.
     pub writer: Writer,
+    /// Whether this is a SQLite file (local, so short reads may run inline).
+    pub is_sqlite: bool,
 }
 
 impl Database {
@@ -211,7 +248,7 @@ impl Database {
         // SQLite has one write lock: more writers would only queue on it.
         let writers = if remote { writers.max(1) } else { 1 };
         let writer = Writer::start(manager, conn, writers, timeout);
-        Ok(Self { pool, writer })
+        Ok(Self { pool, writer, is_sqlite: !remote })
     }
 }
 

@@ -153,6 +153,22 @@ impl MessageRow {
         }
     }
 
+    /// A message the visitor of a send ([`super::messages::Sender`]) wrote into `room_id`.
+    pub fn from_sender(
+        id: &str,
+        room_id: &str,
+        sender: &super::messages::Sender,
+        text: &str,
+        ts: i64,
+    ) -> Self {
+        let name = sender.name.as_deref().unwrap_or(&sender.username);
+        let author = (sender.visitor_id.as_str(), sender.username.as_str(), name);
+        Self {
+            visitor_id: Some(sender.visitor_id.clone()),
+            ..Self::authored(id.to_owned(), room_id, author, text.to_owned(), ts)
+        }
+    }
+
     /// A message by author `(id, username, name)`, not a visitor's, unedited.
     fn authored(
         id: String,
@@ -216,6 +232,31 @@ impl MessageRow {
     /// Whether `visitor_id` wrote this (as a visitor, not a system message).
     pub fn is_written_by_visitor(&self, visitor_id: &str) -> bool {
         self.kind.is_none() && self.visitor_id.as_deref() == Some(visitor_id)
+    }
+
+    /// The message on the wire, moving the row's strings rather than copying them.
+    pub fn into_wire(self) -> Message {
+        let edited_by = match (self.edited_by_id, self.edited_by_username) {
+            (Some(id), Some(username)) => Some(UserRef { id, username }),
+            _ => None,
+        };
+        Message {
+            id: MessageId(self.id),
+            room_id: RoomId(self.rid),
+            text: self.msg,
+            ts: Timestamp(self.ts),
+            ls: Timestamp(self.updated_at),
+            u: MessageUser {
+                id: self.author_id,
+                username: self.author_username,
+                name: self.author_name,
+            },
+            alias: self.alias,
+            updated_at: Timestamp(self.updated_at),
+            edited_at: self.edited_at.map(Timestamp),
+            edited_by,
+            kind: self.kind,
+        }
     }
 
     /// The message on the wire.

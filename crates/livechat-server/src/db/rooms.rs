@@ -13,13 +13,99 @@ pub fn find_of_visitor(
     id: &str,
     visitor_id: &str,
 ) -> QueryResult<Option<RoomRow>> {
-    rooms::table
-        .find(id)
-        .filter(rooms::visitor_id.eq(visitor_id))
-        .select(RoomRow::as_select())
-        .first(conn)
-        .optional()
+    fetch(conn, &RoomBy { key: id, visitor_id: Some(visitor_id), open_of_visitor: false })
 }
+
+/// A room by id (of a visitor when `visitor_id` is set), or a visitor's open room: fixed
+/// statements without `LIMIT` (the keys are unique), so each is prepared once per
+/// connection.
+struct RoomBy<'a> {
+    key: &'a str,
+    visitor_id: Option<&'a str>,
+    open_of_visitor: bool,
+}
+
+/// [`RoomBy`] by id.
+struct RoomById<'a>(&'a RoomBy<'a>);
+/// [`RoomBy`] by id and visitor.
+struct RoomByIdOfVisitor<'a>(&'a RoomBy<'a>);
+/// [`RoomBy`]: a visitor's open room.
+struct OpenRoomOfVisitor<'a>(&'a RoomBy<'a>);
+
+fn fetch(conn: &mut DbConn, by: &RoomBy<'_>) -> QueryResult<Option<RoomRow>> {
+    macro_rules! run {
+        ($statement:expr) => {
+            match conn {
+                DbConn::Sqlite(sqlite) => $statement.get_result(sqlite),
+                DbConn::Postgres(pg) => $statement.get_result(pg),
+            }
+        };
+    }
+    let found = match (by.open_of_visitor, by.visitor_id) {
+        (true, _) => run!(OpenRoomOfVisitor(by)),
+        (false, Some(_)) => run!(RoomByIdOfVisitor(by)),
+        (false, None) => run!(RoomById(by)),
+    };
+    found.optional()
+}
+
+const ROOM_COLUMNS: &str = "SELECT id, visitor_id, fname, open, msgs, created_at, \
+     last_message_at, last_ts, served_by_id, served_by_username, served_at, department_id, \
+     closed_at, closed_by_id, closed_by_username, closer, source_type, updated_at FROM rooms";
+
+type RoomColumns = (
+    diesel::sql_types::Text,
+    diesel::sql_types::Text,
+    diesel::sql_types::Text,
+    diesel::sql_types::Bool,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+    diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+    diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    diesel::sql_types::Text,
+    diesel::sql_types::BigInt,
+);
+
+impl diesel::query_builder::Query for RoomById<'_> {
+    type SqlType = RoomColumns;
+}
+impl diesel::query_builder::Query for RoomByIdOfVisitor<'_> {
+    type SqlType = RoomColumns;
+}
+impl diesel::query_builder::Query for OpenRoomOfVisitor<'_> {
+    type SqlType = RoomColumns;
+}
+
+fixed_statement!(RoomById, |this, out, _pg| {
+    out.push_sql(ROOM_COLUMNS);
+    out.push_sql(" WHERE id = ");
+    out.push_bind_param::<diesel::sql_types::Text, _>(&this.0.key)?;
+});
+
+fixed_statement!(RoomByIdOfVisitor, |this, out, _pg| {
+    out.push_sql(ROOM_COLUMNS);
+    out.push_sql(" WHERE id = ");
+    out.push_bind_param::<diesel::sql_types::Text, _>(&this.0.key)?;
+    out.push_sql(" AND visitor_id = ");
+    out.push_bind_param::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(
+        &this.0.visitor_id,
+    )?;
+});
+
+fixed_statement!(OpenRoomOfVisitor, |this, out, _pg| {
+    out.push_sql(ROOM_COLUMNS);
+    out.push_sql(" WHERE visitor_id = ");
+    out.push_bind_param::<diesel::sql_types::Text, _>(&this.0.key)?;
+    out.push_sql(" AND open");
+});
 
 /// Like [`find_of_visitor`], and locks the row until the transaction ends (PostgreSQL;
 /// SQLite transactions hold the whole database already).
@@ -42,12 +128,7 @@ pub fn lock_of_visitor(
 
 /// The visitor's open room, if any.
 pub fn find_open_of_visitor(conn: &mut DbConn, visitor_id: &str) -> QueryResult<Option<RoomRow>> {
-    rooms::table
-        .filter(rooms::visitor_id.eq(visitor_id))
-        .filter(rooms::open.eq(true))
-        .select(RoomRow::as_select())
-        .first(conn)
-        .optional()
+    fetch(conn, &RoomBy { key: visitor_id, visitor_id: None, open_of_visitor: true })
 }
 
 /// Stores a new room.
@@ -57,16 +138,34 @@ pub fn insert(conn: &mut DbConn, row: &RoomRow) -> QueryResult<()> {
 
 /// Records a message stored at `ts`: the room's last `ts`, last message time and count.
 pub fn record_message(conn: &mut DbConn, id: &str, ts: i64, counts: bool) -> QueryResult<()> {
-    diesel::update(rooms::table.find(id))
-        .set((
-            rooms::last_ts.eq(ts),
-            rooms::last_message_at.eq(ts),
-            rooms::msgs.eq(rooms::msgs + i64::from(counts)),
-            rooms::updated_at.eq(ts),
-        ))
-        .execute(conn)
-        .map(drop)
+    let update = RecordMessage { id, ts, counts: i64::from(counts) };
+    match conn {
+        DbConn::Sqlite(sqlite) => update.execute(sqlite),
+        DbConn::Postgres(pg) => update.execute(pg),
+    }
+    .map(drop)
 }
+
+/// [`record_message`]'s UPDATE.
+struct RecordMessage<'a> {
+    id: &'a str,
+    ts: i64,
+    counts: i64,
+}
+
+fixed_statement!(RecordMessage, |this, out, _pg| {
+    use diesel::sql_types::{BigInt, Text};
+    out.push_sql("UPDATE rooms SET last_ts = ");
+    out.push_bind_param::<BigInt, _>(&this.ts)?;
+    out.push_sql(", last_message_at = ");
+    out.push_bind_param::<BigInt, _>(&this.ts)?;
+    out.push_sql(", updated_at = ");
+    out.push_bind_param::<BigInt, _>(&this.ts)?;
+    out.push_sql(", msgs = msgs + ");
+    out.push_bind_param::<BigInt, _>(&this.counts)?;
+    out.push_sql(" WHERE id = ");
+    out.push_bind_param::<Text, _>(&this.id)?;
+});
 
 /// Who closed a room.
 pub struct Closing<'a> {
@@ -98,7 +197,12 @@ pub fn close(conn: &mut DbConn, id: &str, closing: &Closing<'_>) -> QueryResult<
 /// The `ts` for the next message of `room`: now, or 1 ms after the room's last one, so `ts`
 /// is strictly increasing within the room.
 pub fn next_ts(room: &RoomRow, now: i64) -> i64 {
-    now.max(room.last_ts + 1)
+    next_ts_after(room.last_ts, now)
+}
+
+/// The `ts` for the next message of a room whose last one has `last_ts`.
+pub fn next_ts_after(last_ts: i64, now: i64) -> i64 {
+    now.max(last_ts + 1)
 }
 
 /// Room `id`, whoever its visitor, locked for a change on PostgreSQL.
@@ -113,7 +217,7 @@ pub fn lock(conn: &mut DbConn, id: &str) -> QueryResult<Option<RoomRow>> {
 
 /// Room `id`, whoever its visitor.
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<RoomRow>> {
-    rooms::table.find(id).select(RoomRow::as_select()).first(conn).optional()
+    fetch(conn, &RoomBy { key: id, visitor_id: None, open_of_visitor: false })
 }
 
 /// Gives an unserved room to an agent. Returns false when someone else got it first, so a

@@ -1,6 +1,7 @@
 //! The `visitors` table.
 
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::models::VisitorRow;
 use super::schema::{counters, visitors};
@@ -8,12 +9,42 @@ use super::DbConn;
 
 /// The visitor with this token.
 pub fn find_by_token(conn: &mut DbConn, token: &str) -> QueryResult<Option<VisitorRow>> {
-    visitors::table
-        .filter(visitors::token.eq(token))
-        .select(VisitorRow::as_select())
-        .first(conn)
-        .optional()
+    let find = FindByToken { token };
+    match conn {
+        DbConn::Sqlite(sqlite) => find.get_result(sqlite),
+        DbConn::Postgres(pg) => find.get_result(pg),
+    }
+    .optional()
 }
+
+/// [`find_by_token`]'s SELECT: a fixed statement without `LIMIT` (tokens are unique), so
+/// it is prepared once per connection.
+struct FindByToken<'a> {
+    token: &'a str,
+}
+
+impl diesel::query_builder::Query for FindByToken<'_> {
+    type SqlType = (
+        Text,
+        Text,
+        Text,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Text>,
+        BigInt,
+        BigInt,
+    );
+}
+
+fixed_statement!(FindByToken, |this, out, _pg| {
+    out.push_sql(
+        "SELECT id, token, username, name, email, phone, department, custom_fields, \
+         created_at, updated_at FROM visitors WHERE token = ",
+    );
+    out.push_bind_param::<Text, _>(&this.token)?;
+});
 
 /// The visitor with this id.
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<VisitorRow>> {

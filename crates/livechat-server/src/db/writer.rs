@@ -1,9 +1,11 @@
 //! The writer: one connection that commits every waiting write in one transaction.
 //!
-//! Each request's write runs inside its own savepoint, so one failing request (a business
-//! error, a unique violation) rolls back only its own changes. Callers are answered only
-//! after the commit that covers their change: a success is durable, and if the commit fails
-//! every caller of the batch gets 503 and may retry.
+//! A request's write runs inside a savepoint of its own ([`Writer::write`]), so one failing
+//! request (a business error, a unique violation) rolls back only its own changes; writes
+//! that refuse before their first change and cannot collide ([`Writer::write_direct`]: a
+//! send) skip the savepoint, and a database error in one of them rolls back the whole batch.
+//! Callers are answered only after the commit that covers their change: a success is
+//! durable, and if the commit fails every caller of the batch gets 503 and may retry.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
@@ -22,11 +24,18 @@ const QUEUE_DEPTH: usize = 8192;
 
 type Completion = Box<dyn FnOnce(Result<(), ApiError>) + Send>;
 
+/// What running a job left behind: how to answer its caller, and whether its failure may
+/// have left partial changes in the batch's transaction (only writes without a savepoint).
+struct Ran {
+    completion: Completion,
+    poisoned: bool,
+}
+
 struct Job {
     /// Jobs are run in the order of their keys (rooms), so concurrent transactions on
     /// several instances take row locks in one order and cannot deadlock.
     key: Option<String>,
-    run: Box<dyn FnOnce(&mut DbConn) -> Completion + Send>,
+    run: Box<dyn FnOnce(&mut DbConn) -> Ran + Send>,
 }
 
 /// Handle to the writer threads.
@@ -80,22 +89,50 @@ impl Writer {
         &self.shards[index % self.shards.len()]
     }
 
-    /// Runs `write` in the next transaction and returns its result once that transaction
-    /// is committed. `key` names the row the write locks (its room), if any.
+    /// Runs `write` in the next transaction, inside a savepoint of its own, and returns its
+    /// result once that transaction is committed. `key` names the row the write locks (its
+    /// room), if any.
     pub async fn write<T, F>(&self, key: Option<&str>, write: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     {
+        // A nested transaction is a savepoint inside the batch's transaction.
+        self.enqueue(key, move |conn| (conn.transaction(write), false)).await
+    }
+
+    /// Like [`Writer::write`], without the savepoint: for a write whose refusals (client
+    /// errors) all come before its first change, whose statements each apply fully or not at
+    /// all, and which cannot collide with another write (a taken id is an answer, not an
+    /// error). Any other error it returns may come after a change, so it rolls back the whole
+    /// batch: every caller of the batch gets 503 and may retry.
+    pub async fn write_direct<T, F>(&self, key: Option<&str>, write: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.enqueue(key, move |conn| {
+            let outcome = write(conn);
+            let poisoned = matches!(outcome, Err(ApiError::Internal(_) | ApiError::Unavailable(_)));
+            (outcome, poisoned)
+        })
+        .await
+    }
+
+    async fn enqueue<T, F>(&self, key: Option<&str>, write: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> (Result<T, ApiError>, bool) + Send + 'static,
+    {
         let (done, result) = oneshot::channel();
         let job = Job {
             key: key.map(str::to_owned),
             run: Box::new(move |conn: &mut DbConn| {
-                // A nested transaction is a savepoint inside the batch's transaction.
-                let outcome = conn.transaction(write);
-                Box::new(move |commit: Result<(), ApiError>| {
+                let (outcome, poisoned) = write(conn);
+                let completion: Completion = Box::new(move |commit: Result<(), ApiError>| {
                     let _ = done.send(commit.and(outcome));
-                })
+                });
+                Ran { completion, poisoned }
             }),
         };
         let queue = self.shard(key);
@@ -157,17 +194,28 @@ fn commit_batch(conn: &mut DbConn, batch: &mut Vec<Job>) -> bool {
     }
     let mut completions = Vec::with_capacity(batch.len());
     for job in batch.drain(..) {
-        match catch_unwind(AssertUnwindSafe(|| (job.run)(conn))) {
-            Ok(completion) => completions.push(completion),
+        let panicked = match catch_unwind(AssertUnwindSafe(|| (job.run)(conn))) {
+            Ok(Ran { completion, poisoned: false }) => {
+                completions.push(completion);
+                continue;
+            }
+            Ok(Ran { completion, poisoned: true }) => {
+                tracing::warn!("a write without a savepoint failed; rolling back its batch");
+                completions.push(completion);
+                false
+            }
             Err(_) => {
                 tracing::error!("a database write panicked; rolling back its batch");
-                let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
-                for completion in completions {
-                    completion(Err(ApiError::unavailable("batch rolled back")));
-                }
-                return false;
+                true
             }
+        };
+        let rolled_back =
+            <DbConn as Connection>::TransactionManager::rollback_transaction(conn).is_ok();
+        for completion in completions {
+            completion(Err(ApiError::unavailable("batch rolled back")));
         }
+        // The jobs not run yet are dropped with the batch (their callers get 503 too).
+        return rolled_back && !panicked;
     }
     match <DbConn as Connection>::TransactionManager::commit_transaction(conn) {
         Ok(()) => {

@@ -30,47 +30,51 @@ pub async fn send(
     }
     let max_chars = state.config.message_max_chars;
     let key = req.room_id.as_str().to_owned();
-    let row = state.write(Some(&key), move |conn| store(conn, req, max_chars)).await?;
+    // No savepoint: `store` refuses before its first change, and a taken id is an answer.
+    let row =
+        state.db.writer.write_direct(Some(&key), move |conn| store(conn, req, max_chars)).await?;
     state.realtime.message_changed(&row.rid, &row.id);
-    ok(send::Response { message: row.to_wire() })
+    ok(send::Response { message: row.into_wire() })
 }
 
-/// Stores a visitor's message, in the SPEC's order of checks.
+/// Stores a visitor's message, in the SPEC's order of checks: token, room, a retried `_id`,
+/// room open, text length.
 fn store(conn: &mut DbConn, req: send::Request, max_chars: usize) -> Result<MessageRow, ApiError> {
-    let visitor =
-        db::visitors::find_by_token(conn, req.token.as_str())?.ok_or(ErrorCode::InvalidToken)?;
-    let room = db::rooms::lock_of_visitor(conn, req.room_id.as_str(), &visitor.id)?
-        .ok_or(ErrorCode::InvalidRoom)?;
-    if let Some(id) = &req.id {
-        if let Some(stored) = db::messages::find(conn, id.as_str())? {
-            return replay(stored, &room, &visitor);
+    let id = req.id.as_ref().map_or_else(random_id, |id| id.as_str().to_owned());
+    let send = db::messages::NewMessage {
+        token: req.token.as_str(),
+        rid: req.room_id.as_str(),
+        id: &id,
+        text: &req.text,
+        now: now(),
+        fits: validate::chars(&req.text) <= max_chars,
+    };
+    let sender = match db::messages::send(conn, &send)? {
+        Ok(row) => return Ok(row),
+        Err(db::messages::NotStored::NoVisitor) => return Err(ErrorCode::InvalidToken.into()),
+        Err(db::messages::NotStored::Refused(sender)) => sender,
+    };
+    let open = sender.open.ok_or(ErrorCode::InvalidRoom)?;
+    if req.id.is_some() {
+        if let Some(stored) = db::messages::find(conn, &id)? {
+            return replay(stored, send.rid, &sender.visitor_id);
         }
     }
-    if !room.open {
+    if !open {
         return Err(ErrorCode::RoomClosed.into());
     }
-    if validate::chars(&req.text) > max_chars {
+    if !send.fits {
         return Err(ErrorCode::MessageSizeExceeded.into());
     }
-    let ts = db::rooms::next_ts(&room, now());
-    let id = req.id.map_or_else(random_id, |id| id.0);
-    let row = MessageRow::from_visitor(id, &room.id, &visitor, req.text, ts);
-    // The same id may have been stored concurrently through another instance.
-    if let Err(stored) = db::messages::insert_unless_taken(conn, &row)? {
-        return replay(stored.ok_or(ErrorCode::DuplicateMessageId)?, &room, &visitor);
-    }
-    db::rooms::record_message(conn, &room.id, ts, true)?;
-    Ok(row)
+    // Open, short enough, yet not stored: the id was taken and the message holding it is
+    // gone (a visitor removed meanwhile).
+    Err(ErrorCode::DuplicateMessageId.into())
 }
 
 /// A retried send: the stored message when it is this visitor's in this room, else the id
 /// is someone else's (or a deleted message's, whose id stays reserved).
-fn replay(
-    stored: MessageRow,
-    room: &RoomRow,
-    visitor: &VisitorRow,
-) -> Result<MessageRow, ApiError> {
-    if stored.rid == room.id && stored.is_written_by_visitor(&visitor.id) && !stored.deleted {
+fn replay(stored: MessageRow, rid: &str, visitor_id: &str) -> Result<MessageRow, ApiError> {
+    if stored.rid == rid && stored.is_written_by_visitor(visitor_id) && !stored.deleted {
         Ok(stored)
     } else {
         Err(ErrorCode::DuplicateMessageId.into())
@@ -257,21 +261,31 @@ pub async fn history(
     };
     let (limit, offset) = page(query.limit, query.offset, HISTORY_DEFAULT, HISTORY_MAX)?;
     let end = query.end.map(Timestamp::as_millis);
-    let rows = state
-        .read(move |conn| {
-            let room = match (&query.token, agent) {
-                (Some(token), _) => {
-                    let visitor = db::visitors::find_by_token(conn, token.as_str())?
-                        .ok_or(ErrorCode::InvalidToken)?;
-                    db::rooms::find_of_visitor(conn, room_id.as_str(), &visitor.id)?
+    let rows = super::read_local(&state, move |conn| {
+        let allowed = match (&query.token, agent) {
+            (Some(token), _) => {
+                let (token, rid) = (token.as_str(), room_id.as_str());
+                let rows = db::messages::history_of_visitor(conn, token, rid, end, offset, limit)?;
+                if !rows.is_empty() {
+                    return Ok(rows);
                 }
-                (None, Some(Agent(agent))) => db::rooms::find(conn, room_id.as_str())?
-                    .filter(|room| routing::may_act_in(&agent, room)),
-                (None, None) => None,
+                // An empty page: no messages there, or not this visitor's room.
+                let sender =
+                    db::messages::sender(conn, token, rid)?.ok_or(ErrorCode::InvalidToken)?;
+                if sender.open.is_some() {
+                    return Ok(rows);
+                }
+                false
             }
-            .ok_or(ErrorCode::InvalidRoom)?;
-            Ok(db::messages::history(conn, &room.id, end, offset, limit)?)
-        })
-        .await?;
-    ok(history::Response { messages: rows.iter().map(MessageRow::to_wire).collect() })
+            (None, Some(Agent(agent))) => db::rooms::find(conn, room_id.as_str())?
+                .is_some_and(|room| routing::may_act_in(&agent, &room)),
+            (None, None) => false,
+        };
+        if !allowed {
+            return Err(ErrorCode::InvalidRoom.into());
+        }
+        Ok(db::messages::history(conn, room_id.as_str(), end, offset, limit)?)
+    })
+    .await?;
+    ok(history::Response { messages: rows.into_iter().map(MessageRow::into_wire).collect() })
 }
