@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         Some("e2e") => e2e(args.get(1).map_or("all", String::as_str)).map(|_| ()),
         Some("compat") => compat::run_all().map(|_| ()),
         Some("bench") => bench::run_bench().map(|_| ()),
-        Some("faults") => faults::run_all().map(|_| ()),
+        Some("faults") => faults_and_abuse(),
         Some("schemathesis") => schemathesis::run_all().map(|_| ()),
         Some("widget") => widget::run(),
         Some("browser") => browser::run_all().map(|_| ()),
@@ -132,6 +132,47 @@ fn ci() -> Result<(), String> {
         Err(format!("{failed} stage(s) failed"))
     } else {
         Ok(())
+    }
+}
+
+/// `cargo xtask faults`: the crash, outage and full-disk scenarios, and with them every
+/// hardening test `ci` also runs (bad input, access control, limits, property tests,
+/// schemathesis), so one command answers whether the service is safe to expose.
+fn faults_and_abuse() -> Result<(), String> {
+    let abuse = ["bad_input::", "access", "limits::"];
+    let mut failed = Vec::new();
+    let mut record = |what: &str, result: Result<Outcome, String>| {
+        if let Err(err) = result {
+            failed.push(format!("{what}: {err}"));
+        }
+    };
+    record(
+        "property tests",
+        run(cargo().args(["test", "-p", "livechat-types", "--test", "parse"]))
+            .map(|_| Outcome::Passed),
+    );
+    record(
+        "abuse tests (SQLite)",
+        run(cargo().args(["test", "-p", "livechat-server", "--test", "api", "--"]).args(abuse))
+            .map(|_| Outcome::Passed),
+    );
+    let admin_url = pg::admin_url();
+    let postgres = match pg::reachable(&admin_url) {
+        Ok(()) => run(cargo()
+            .args(["test", "-p", "livechat-server", "--test", "api", "--"])
+            .args(abuse)
+            .env("LIVECHAT_TEST_BACKEND", "postgres")
+            .env("LIVECHAT_TEST_PG_URL", &admin_url))
+        .map(|_| Outcome::Passed),
+        Err(why) => skip("abuse tests on PostgreSQL", &why),
+    };
+    record("abuse tests (PostgreSQL)", postgres);
+    record("schemathesis", schemathesis::run_all());
+    record("faults", faults::run_all());
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed.join("\n"))
     }
 }
 
