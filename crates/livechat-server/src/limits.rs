@@ -108,6 +108,7 @@ impl Limits {
     /// Counts a request made with the visitor token `token`.
     pub fn check_token(&self, token: &str) -> Result<(), ApiError> {
         let Some(limiter) = &self.per_token else { return Ok(()) };
+        self.sweep_now_and_then();
         check(limiter, &self.salt.hash_one(("token", token)))
     }
 
@@ -115,6 +116,7 @@ impl Limits {
     /// guessing does not).
     pub fn check_login(&self, username: &str) -> Result<(), ApiError> {
         let Some(limiter) = &self.login else { return Ok(()) };
+        self.sweep_now_and_then();
         check(limiter, &self.salt.hash_one(("login", username)))
     }
 
@@ -132,6 +134,12 @@ impl Limits {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
+    }
+
+    /// How many clients the limiters remember (for tests of the sweep).
+    pub fn remembered(&self) -> usize {
+        [&self.per_token, &self.login].into_iter().flatten().map(|l| l.len()).sum::<usize>()
+            + self.per_ip.as_ref().map_or(0, |l| l.len())
     }
 }
 
@@ -293,6 +301,24 @@ mod tests {
         let mapped = limits.client_ip(ip("::ffff:10.0.0.1"), &forwarded(&["203.0.113.5"]));
         assert_eq!(mapped, ip("203.0.113.5"));
         assert_eq!(limits.client_ip(ip("::1"), &forwarded(&["2001:db8::1"])), ip("2001:db8::1"));
+    }
+
+    #[test]
+    fn quiet_clients_are_forgotten() {
+        let mut config = Config::with_database("unused.db");
+        // A token's allowance is back to full a second after its one request.
+        config.rate_limit_per_token = 60 * 60;
+        let limits = Limits::new(&config);
+        for n in 0..1000 {
+            assert!(limits.check_token(&format!("token-{n}")).is_ok());
+        }
+        assert_eq!(limits.remembered(), 1000);
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        // Refused or not, each check counts towards the next sweep.
+        for _ in 0..SWEEP_EVERY {
+            let _ = limits.check_token("busy");
+        }
+        assert!(limits.remembered() < 10, "{} remembered", limits.remembered());
     }
 
     #[test]
