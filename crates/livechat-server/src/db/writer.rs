@@ -158,7 +158,7 @@ fn run(manager: DbManager, mut conn: Option<DbConn>, mut jobs: mpsc::Receiver<Jo
         }
         batch.sort_by(|a, b| a.key.cmp(&b.key));
         if conn.is_none() {
-            match manager.connect() {
+            match manager.connect_writer() {
                 Ok(fresh) => conn = Some(fresh),
                 Err(err) => {
                     tracing::warn!(error = %err, "database writer cannot connect");
