@@ -157,6 +157,10 @@ impl DbManager {
     }
 }
 
+/// WAL size (pages) at which the SQLite writer checkpoints by itself: a backstop, normally
+/// the checkpointer thread has copied the frames already and the WAL starts over.
+const WRITER_AUTOCHECKPOINT_PAGES: u32 = 10_000;
+
 /// Page cache of the SQLite writer connection, in KiB (SQLite's default is 2 MiB). Message
 /// ids are random, so each insert lands on an arbitrary leaf of the id index; with the
 /// default cache most of those pages were read back from the file for every insert.
@@ -169,7 +173,10 @@ impl DbManager {
         let mut conn = self.connect()?;
         if let DbConn::Sqlite(sqlite) = &mut conn {
             sqlite
-                .batch_execute(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}"))
+                .batch_execute(&format!(
+                    "PRAGMA cache_size = -{WRITER_CACHE_KIB}; \
+                     PRAGMA wal_autocheckpoint = {WRITER_AUTOCHECKPOINT_PAGES};"
+                ))
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
         }
         Ok(conn)
@@ -242,6 +249,8 @@ pub struct Database {
     pub writer: Writer,
     /// Whether this is a SQLite file (local, so short reads may run inline).
     pub is_sqlite: bool,
+    /// Keeps the SQLite checkpointer running while any clone of this is alive.
+    _checkpointer: Option<std::sync::Arc<()>>,
 }
 
 impl Database {
@@ -266,8 +275,44 @@ impl Database {
             .build_unchecked(manager.clone());
         // SQLite has one write lock: more writers would only queue on it.
         let writers = if remote { writers.max(1) } else { 1 };
+        let checkpointer = (!remote).then(|| {
+            let alive = std::sync::Arc::new(());
+            start_checkpointer(manager.clone(), std::sync::Arc::downgrade(&alive));
+            alive
+        });
         let writer = Writer::start(manager, conn, writers, timeout);
-        Ok(Self { pool, writer, is_sqlite: !remote })
+        Ok(Self { pool, writer, is_sqlite: !remote, _checkpointer: checkpointer })
+    }
+}
+
+/// How often the SQLite checkpointer copies committed WAL frames into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// Checkpoints the SQLite WAL (PASSIVE: it never waits for, nor blocks, the writer or the
+/// readers) on a thread and connection of its own, so the writer no longer copies pages into
+/// the database file between its commits. The writer's own automatic checkpoint, at a larger
+/// WAL size, stays as the backstop that lets the WAL start over. Stops when `alive` is gone.
+fn start_checkpointer(manager: DbManager, alive: std::sync::Weak<()>) {
+    let spawned = std::thread::Builder::new().name("db-checkpoint".into()).spawn(move || {
+        let mut conn: Option<DbConn> = None;
+        while alive.strong_count() > 0 {
+            std::thread::sleep(CHECKPOINT_EVERY);
+            if conn.is_none() {
+                match manager.connect() {
+                    Ok(fresh) => conn = Some(fresh),
+                    Err(err) => tracing::warn!(error = %err, "checkpointer cannot connect"),
+                }
+            }
+            if let Some(open) = conn.as_mut() {
+                if let Err(err) = open.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
+                    tracing::warn!(error = %err, "WAL checkpoint failed");
+                    conn = None;
+                }
+            }
+        }
+    });
+    if let Err(err) = spawned {
+        tracing::error!(error = %err, "cannot start the WAL checkpointer");
     }
 }
 
