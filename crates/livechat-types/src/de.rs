@@ -117,12 +117,15 @@ mod tests {
     #[test]
     fn objects_are_not_read_from_arrays() {
         let parse = |text: &str| serde_json::from_str::<Outer>(text);
-        assert!(parse(r#"{"inner":{"a":"x"},"items":[{"a":"y"}]}"#).is_ok());
+        let parsed = parse(r#"{"inner":{"a":"x"},"items":[{"a":"y"}]}"#).expect("objects");
+        assert_eq!(parsed.inner.a, "x");
+        assert_eq!(parsed.items.map(|items| items.len()), Some(1));
         assert!(parse(r#"{"inner":["x"]}"#).is_err());
         assert!(parse(r#"{"inner":{"a":"x"},"items":[["y"]]}"#).is_err());
         assert!(parse(r#"{"inner":{"a":"x","b":1}}"#).is_err());
         assert!(serde_json::from_str::<super::Object<Inner>>(r#"["x"]"#).is_err());
-        assert!(serde_json::from_str::<super::Object<Inner>>(r#"{"a":"x"}"#).is_ok());
+        let object = serde_json::from_str::<super::Object<Inner>>(r#"{"a":"x"}"#).expect("object");
+        assert_eq!(object.0.a, "x");
     }
 
     #[test]
