@@ -8,6 +8,10 @@ mod limits;
 mod realtime;
 mod retry;
 
+#[path = "../common/secrets.rs"]
+mod secrets;
+pub use secrets::record_secret;
+
 use livechat_sdk::{Client, VisitorToken};
 
 /// The server under test.
@@ -36,19 +40,6 @@ pub fn fresh_token(label: &str) -> VisitorToken {
     let token = format!("{label}-{}", livechat_sdk::types::MessageId::from(unique()));
     record_secret(&token);
     VisitorToken::from(token)
-}
-
-/// Appends a secret the suite uses (visitor token, password, auth token) to the file
-/// `LIVECHAT_SECRETS_FILE` names, so xtask can check that no server log contains it.
-pub fn record_secret(secret: &str) {
-    use std::io::Write as _;
-    let Ok(path) = std::env::var("LIVECHAT_SECRETS_FILE") else { return };
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .unwrap_or_else(|err| panic!("open {path}: {err}"));
-    file.write_all(format!("{secret}\n").as_bytes()).expect("record a secret");
 }
 
 fn unique() -> String {

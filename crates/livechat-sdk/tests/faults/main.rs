@@ -19,6 +19,10 @@ mod outage;
 mod proxy;
 mod server;
 
+#[path = "../common/secrets.rs"]
+mod secrets;
+pub use secrets::record_secret;
+
 use std::io::Write as _;
 use std::path::PathBuf;
 
@@ -52,18 +56,6 @@ pub fn backend() -> &'static str {
 /// The folder the servers' logs go to.
 pub fn log_dir() -> PathBuf {
     PathBuf::from(env("LIVECHAT_FAULTS_LOG_DIR"))
-}
-
-/// Appends a secret this run uses to `LIVECHAT_SECRETS_FILE`, so the servers' logs can be
-/// searched for it afterwards.
-pub fn record_secret(secret: &str) {
-    let Ok(path) = std::env::var("LIVECHAT_SECRETS_FILE") else { return };
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .unwrap_or_else(|err| panic!("open {path}: {err}"));
-    file.write_all(format!("{secret}\n").as_bytes()).expect("record a secret");
 }
 
 /// A token no other run uses, recorded as a secret.
