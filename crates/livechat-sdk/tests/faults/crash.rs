@@ -96,16 +96,29 @@ async fn sigkill_at_random_moments_loses_nothing() {
     if !tally.server_errors.is_empty() {
         eprintln!("server warnings:\n{}", warnings.join("\n"));
     }
+    assert_nothing_lost(&api, &db, &listing_order, &integrity, &tally);
+    assert!(tally.acked.len() > 200, "too few acknowledged sends: {}", tally.acked.len());
+}
+
+/// What every fault test asserts at the end: the history API and the database hold every
+/// acknowledged message exactly once, in order, the database is intact, and the clients saw
+/// nothing but acknowledgements, 503 envelopes and broken connections.
+pub fn assert_nothing_lost(
+    api: &Findings,
+    db: &Findings,
+    listing_order: &[String],
+    integrity: &str,
+    tally: &load::Tally,
+) {
     api.assert_clean("history API");
     db.assert_clean("database");
     assert!(listing_order.is_empty(), "history out of order: {:?}", &listing_order[..1]);
     assert_eq!(integrity, "ok", "integrity check");
-    assert_clean_tally(&tally);
-    assert!(tally.acked.len() > 200, "too few acknowledged sends: {}", tally.acked.len());
+    assert_clean_tally(tally);
 }
 
 /// The clients saw nothing but acknowledgements, 503 envelopes and broken connections.
-pub fn assert_clean_tally(tally: &load::Tally) {
+fn assert_clean_tally(tally: &load::Tally) {
     assert!(
         tally.server_errors.is_empty(),
         "5xx other than 503 or replies without the envelope: {:?}",

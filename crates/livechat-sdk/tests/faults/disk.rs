@@ -12,7 +12,7 @@ use livechat_sdk::types::message::{get, history};
 use livechat_sdk::Error;
 
 use crate::check;
-use crate::crash::{assert_clean_tally, base_figures, seconds};
+use crate::crash::{assert_nothing_lost, base_figures, seconds};
 use crate::load::{self, Load, Room, Settings};
 use crate::server::Server;
 use crate::{backend, env, report};
@@ -193,11 +193,7 @@ async fn full_disk_fails_writes_cleanly_and_recovers() {
     if !tally.server_errors.is_empty() || !read_failures.is_empty() {
         eprintln!("server warnings:\n{}", warnings.join("\n"));
     }
-    api.assert_clean("history API");
-    db.assert_clean("database");
-    assert!(listing_order.is_empty(), "history out of order: {:?}", &listing_order[..1]);
-    assert_eq!(integrity, "ok", "integrity check");
-    assert_clean_tally(&tally);
+    assert_nothing_lost(&api, &db, &listing_order, &integrity, &tally);
     assert_eq!(tally.timeouts, 0, "writes hung on the full disk instead of failing");
     assert!(
         read_failures.is_empty(),

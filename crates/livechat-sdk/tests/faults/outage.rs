@@ -6,7 +6,7 @@ use std::net::{SocketAddr, ToSocketAddrs as _};
 use std::time::{Duration, Instant};
 
 use crate::check;
-use crate::crash::{assert_clean_tally, base_figures, seconds};
+use crate::crash::{assert_nothing_lost, base_figures, seconds};
 use crate::load::{self, Load, Settings};
 use crate::proxy::Proxy;
 use crate::server::Server;
@@ -113,10 +113,7 @@ async fn database_cut_gives_503_and_recovers_without_loss() {
     if !tally.server_errors.is_empty() {
         eprintln!("server warnings:\n{}", warnings.join("\n"));
     }
-    api.assert_clean("history API");
-    db.assert_clean("database");
-    assert!(listing_order.is_empty(), "history out of order: {:?}", &listing_order[..1]);
-    assert_clean_tally(&tally);
+    assert_nothing_lost(&api, &db, &listing_order, &integrity, &tally);
     assert_eq!(tally.timeouts, 0, "requests hung instead of answering 503");
     for (status, envelope) in readyz {
         assert!(status == 503 && envelope, "readyz during the cut: {status}, envelope {envelope}");
