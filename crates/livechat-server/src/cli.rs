@@ -33,15 +33,13 @@ pub fn run_user(config: &Config, command: UserCommand) -> anyhow::Result<String>
                 password_hash: hash_password(password)?,
                 role,
                 status: "not-available".into(),
-                last_assigned_at: 0,
                 created_at: livechat_types::Timestamp::now().as_millis(),
             };
-            db::users::insert(&mut conn, &row).map_err(|err| {
-                if db::is_unique_violation(&err) {
+            db::users::insert(&mut conn, &row).map_err(|err| match err {
+                db::Error::Conflict(_) => {
                     anyhow::format_err!("a user named {:?} exists already", row.username)
-                } else {
-                    err.into()
                 }
+                other => other.into(),
             })?;
             Ok(format!("added {} {} ({})", row.role, row.username, row.id))
         }
@@ -61,15 +59,13 @@ pub fn run_user(config: &Config, command: UserCommand) -> anyhow::Result<String>
                 .ok_or_else(|| anyhow::format_err!("no user named {username:?}"))?;
             // Its open rooms go back to the queue (and to another agent, if one is
             // available) rather than staying with a user that no longer exists.
-            let rerouted = conn.transaction(|conn| {
+            // Rooms before the user, in the storage layer's lock order; then each queued room
+            // is routed in a transaction of its own.
+            conn.transaction(|conn| {
                 db::rooms::unassign_all(conn, &user.id)?;
-                db::users::delete(conn, &user.id)?;
-                crate::routing::drain_queue(conn, livechat_types::Timestamp::now().as_millis())
-                    .map_err(|err| match err {
-                        crate::error::ApiError::Internal(err) => err,
-                        other => anyhow::format_err!("{other}"),
-                    })
+                db::users::delete(conn, &user.id).map(drop)
             })?;
+            let rerouted = crate::routing::drain_queue_on(&mut conn)?;
             Ok(format!(
                 "removed {username}; {} of its open rooms went to other agents",
                 rerouted.len()

@@ -79,19 +79,30 @@ impl From<ErrorCode> for ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(err: diesel::result::Error) -> Self {
-        if crate::db::is_unavailable(&err) {
-            Self::Unavailable(err.to_string())
-        } else {
-            Self::Internal(err.into())
+/// The one place a storage error becomes an HTTP error.
+impl From<crate::db::Error> for ApiError {
+    fn from(err: crate::db::Error) -> Self {
+        use crate::db::Error;
+        match err {
+            Error::Unavailable(reason) => Self::Unavailable(reason),
+            // A unique constraint no write expected: a bug, not the client's doing.
+            Error::Conflict(what) => Self::Internal(anyhow::format_err!("conflict: {what}")),
+            Error::Internal(cause) => Self::Internal(cause),
         }
     }
 }
 
-impl From<r2d2::Error> for ApiError {
-    fn from(err: r2d2::Error) -> Self {
-        Self::Unavailable(err.to_string())
+/// Why a message was not stored, as the SPEC's error codes.
+impl From<crate::db::messages::Refusal> for ApiError {
+    fn from(refusal: crate::db::messages::Refusal) -> Self {
+        use crate::db::messages::Refusal;
+        Self::Client(match refusal {
+            Refusal::UnknownToken => ErrorCode::InvalidToken,
+            Refusal::NoSuchRoom => ErrorCode::InvalidRoom,
+            Refusal::IdTaken => ErrorCode::DuplicateMessageId,
+            Refusal::RoomClosed => ErrorCode::RoomClosed,
+            Refusal::TooLong => ErrorCode::MessageSizeExceeded,
+        })
     }
 }
 

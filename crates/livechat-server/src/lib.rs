@@ -70,28 +70,19 @@ impl AppState {
         }
     }
 
-    /// Runs `read` with a pooled connection on actix's blocking thread pool.
+    /// Runs `read` with a pooled connection; see [`Database::read`].
     pub async fn read<T, F>(&self, read: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     {
-        let pool = self.db.pool.clone();
-        let blocking = web::block(move || read(&mut *pool.get()?));
-        // A query on a connection whose network died can hang; the caller gets 503 instead.
-        match tokio::time::timeout(self.config.db_timeout(), blocking).await {
-            Ok(result) => result?,
-            Err(_) => Err(ApiError::unavailable("database read timed out")),
-        }
+        self.db.read(read).await
     }
 
-    /// Runs `write` in the writer's next transaction; see [`db::Writer::write`].
-    pub async fn write<T, F>(&self, key: Option<&str>, write: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
-    {
-        self.db.writer.write(key, write).await
+    /// Runs `write` in the writer's next transaction; see [`db::Writer::write`]. `key` is
+    /// what it locks, in the lock order of [`db`].
+    pub async fn write<W: db::Write>(&self, key: db::Key, write: W) -> Result<W::Output, W::Error> {
+        self.db.write(key, write).await
     }
 }
 

@@ -1,12 +1,15 @@
 //! Routing (SPEC section 7): a new room goes to the available agent serving the fewest open
 //! rooms (ties: idle longest); with nobody available it waits in the queue, which is
 //! drained oldest first when an agent becomes available.
+//!
+//! Routing a room locks that room's row and nothing else (no agent row: an agent's load and
+//! idle time are read from the rooms), so it keeps the storage layer's lock order wherever
+//! it runs: in the write that opens the room, or in a write of its own per queued room.
 
-use crate::db::models::{MessageRow, RoomRow};
+use crate::db::messages::{Author, NewMessage};
+use crate::db::models::RoomRow;
 use crate::db::users::UserRow;
-use crate::db::{self, DbConn};
-use crate::error::ApiError;
-use crate::ids::random_id;
+use crate::db::{self, Database, DbConn, Key};
 
 /// A room that just got an agent.
 pub struct Routed {
@@ -18,9 +21,9 @@ pub struct Routed {
     pub joined_id: String,
 }
 
-/// Gives `room` to the least busy available agent and stores a `uj` message. Returns the
-/// assignment, or `None` when nobody is available (or another instance served the room first).
-pub fn route(conn: &mut DbConn, room: &mut RoomRow, now: i64) -> Result<Option<Routed>, ApiError> {
+/// Gives `room` (open, unserved, locked or created by the caller) to the least busy
+/// available agent and stores a `uj` message. `None` when nobody is available.
+pub fn route(conn: &mut DbConn, room: &RoomRow, now: i64) -> db::Result<Option<Routed>> {
     if room.served_by_id.is_some() || !room.open {
         return Ok(None);
     }
@@ -28,37 +31,79 @@ pub fn route(conn: &mut DbConn, room: &mut RoomRow, now: i64) -> Result<Option<R
     if !db::rooms::assign(conn, &room.id, &agent.id, &agent.username, now)? {
         return Ok(None);
     }
-    db::users::touch_assigned(conn, &agent.id, now)?;
-    let ts = db::rooms::next_ts(room, now);
-    let mut joined =
-        MessageRow::from_agent(random_id(), &room.id, &agent, agent.username.clone(), ts);
-    joined.kind = Some("uj".to_owned());
-    db::messages::insert(conn, &joined)?;
-    db::rooms::record_message(conn, &room.id, ts, false)?;
-    room.served_by_id = Some(agent.id.clone());
-    room.served_by_username = Some(agent.username.clone());
-    room.served_at = Some(now);
-    room.last_ts = ts;
-    room.last_message_at = Some(ts);
-    room.updated_at = ts;
+    let joined = NewMessage {
+        author: Author::System {
+            kind: "uj",
+            by: (agent.id.clone(), agent.username.clone(), agent.name.clone()),
+        },
+        rid: room.id.clone(),
+        id: None,
+        text: agent.username.clone(),
+        now,
+        max_chars: usize::MAX,
+    };
+    let joined = db::messages::store(conn, &joined)?.map_err(|refusal| {
+        anyhow::format_err!("the join message of a locked room was refused: {refusal:?}")
+    })?;
     Ok(Some(Routed { room_id: room.id.clone(), agent, joined_id: joined.id }))
 }
 
-/// Routes queued rooms, oldest first, while agents are available. Returns the assignments.
-pub fn drain_queue(conn: &mut DbConn, now: i64) -> Result<Vec<Routed>, ApiError> {
+/// What routing one queued room came to.
+pub enum Queued {
+    /// It got an agent.
+    Routed(Routed),
+    /// Nobody is available: it stays in the queue.
+    NobodyAvailable,
+    /// It is no longer waiting (closed, or served meanwhile).
+    Gone,
+}
+
+/// Routes queued room `room_id` if it still waits. Locks that room (key [`Key::Room`]).
+pub fn route_queued(conn: &mut DbConn, room_id: &str, now: i64) -> db::Result<Queued> {
+    let Some(room) = db::rooms::lock(conn, room_id)? else { return Ok(Queued::Gone) };
+    if !room.open || room.served_by_id.is_some() {
+        return Ok(Queued::Gone);
+    }
+    Ok(match route(conn, &room, now)? {
+        Some(routed) => Queued::Routed(routed),
+        None => Queued::NobodyAvailable,
+    })
+}
+
+/// How many queued rooms one drain looks at.
+const DRAIN_BATCH: i64 = 500;
+
+/// Routes queued rooms, oldest first, one write each, while agents are available. Returns
+/// the assignments.
+pub async fn drain_queue(db: &Database) -> db::Result<Vec<Routed>> {
+    let queued = db.read(|conn| db::rooms::queued(conn, DRAIN_BATCH)).await?;
     let mut routed = Vec::new();
-    for queued in db::rooms::queued(conn, 500)? {
-        let Some(mut room) = db::rooms::lock(conn, &queued.id)? else { continue };
-        match route(conn, &mut room, now)? {
-            Some(assignment) => routed.push(assignment),
-            None if room.served_by_id.is_none() => break,
-            None => {}
+    for room in queued {
+        let room_id = room.id.clone();
+        let routing = move |conn: &mut DbConn| route_queued(conn, &room_id, now());
+        match db.write(Key::Room(room.id), routing).await? {
+            Queued::Routed(assignment) => routed.push(assignment),
+            Queued::NobodyAvailable => break,
+            Queued::Gone => {}
         }
     }
     Ok(routed)
 }
 
-/// Whether an agent may read and post in `room`: admins always, agents in rooms they serve.
-pub fn may_act_in(agent: &UserRow, room: &RoomRow) -> bool {
-    agent.is_admin() || room.served_by_id.as_deref() == Some(agent.id.as_str())
+/// [`drain_queue`] on a connection of its own (the command line): one transaction per room.
+pub fn drain_queue_on(conn: &mut DbConn) -> db::Result<Vec<Routed>> {
+    use diesel::Connection as _;
+    let mut routed = Vec::new();
+    for room in db::rooms::queued(conn, DRAIN_BATCH)? {
+        match conn.transaction(|conn| route_queued(conn, &room.id, now()))? {
+            Queued::Routed(assignment) => routed.push(assignment),
+            Queued::NobodyAvailable => break,
+            Queued::Gone => {}
+        }
+    }
+    Ok(routed)
+}
+
+fn now() -> i64 {
+    livechat_types::Timestamp::now().as_millis()
 }

@@ -1,43 +1,37 @@
-//! The `messages` table.
+//! The `messages` table, and [`store`]: the one function that stores a message.
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 
 use super::models::MessageRow;
 use super::schema::messages;
-use super::DbConn;
+use super::users::UserRow;
+use super::{DbConn, Error, Ran, Result, Write};
 
 /// The message with this id, deleted or not.
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<MessageRow>> {
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<MessageRow>> {
     let find = FindById { id };
-    match conn {
+    Ok(match conn {
         DbConn::Sqlite(sqlite) => find.get_result(sqlite),
         DbConn::Postgres(pg) => find.get_result(pg),
     }
-    .optional()
+    .optional()?)
 }
 
-/// The columns of a [`MessageRow`], in its order.
-const COLUMNS: &str = "id, rid, msg, ts, updated_at, author_id, author_username, author_name, \
-     visitor_id, alias, kind, edited_at, edited_by_id, edited_by_username, deleted";
-
-type MessageColumns = (
-    Text,
-    Text,
-    Text,
-    BigInt,
-    BigInt,
-    Text,
-    Text,
-    Nullable<Text>,
-    Nullable<Text>,
-    Nullable<Text>,
-    Nullable<Text>,
-    Nullable<BigInt>,
-    Nullable<Text>,
-    Nullable<Text>,
-    Bool,
-);
+/// `SELECT <every column of messages> FROM messages`, the column list from the schema, so
+/// the fixed statements below and diesel's derives read the same row.
+fn select_messages<DB: diesel::backend::Backend>(
+    out: &mut diesel::query_builder::AstPass<'_, '_, DB>,
+) -> diesel::QueryResult<()>
+where
+    <messages::table as Table>::AllColumns: diesel::query_builder::QueryFragment<DB>,
+{
+    use diesel::query_builder::QueryFragment as _;
+    out.push_sql("SELECT ");
+    messages::all_columns.walk_ast(out.reborrow())?;
+    out.push_sql(" FROM messages");
+    Ok(())
+}
 
 /// [`find`]'s SELECT.
 struct FindById<'a> {
@@ -45,89 +39,251 @@ struct FindById<'a> {
 }
 
 impl diesel::query_builder::Query for FindById<'_> {
-    type SqlType = MessageColumns;
+    type SqlType = messages::SqlType;
 }
 
 fixed_statement!(FindById, |this, out, _pg| {
-    out.push_sql("SELECT ");
-    out.push_sql(COLUMNS);
-    out.push_sql(" FROM messages WHERE id = ");
+    select_messages(&mut out)?;
+    out.push_sql(" WHERE id = ");
     out.push_bind_param::<Text, _>(&this.id)?;
 });
 
 /// The message `id` of room `rid`, unless deleted.
-pub fn find_in_room(conn: &mut DbConn, id: &str, rid: &str) -> QueryResult<Option<MessageRow>> {
-    messages::table
+pub fn find_in_room(conn: &mut DbConn, id: &str, rid: &str) -> Result<Option<MessageRow>> {
+    Ok(messages::table
         .find(id)
         .filter(messages::rid.eq(rid))
         .filter(messages::deleted.eq(false))
         .select(MessageRow::as_select())
         .first(conn)
-        .optional()
+        .optional()?)
 }
 
-/// Stores a message.
-pub fn insert(conn: &mut DbConn, row: &MessageRow) -> QueryResult<()> {
-    diesel::insert_into(messages::table).values(row).execute(conn).map(drop)
+/// Who writes a message, and what they must prove to write into the room.
+#[derive(Clone, Debug)]
+pub enum Author {
+    /// A visitor, by token: the room must be this visitor's.
+    Visitor {
+        /// The visitor's token.
+        token: String,
+    },
+    /// An agent: the room must be one it may act in.
+    Agent(UserRow),
+    /// The server, recording what happened to the room (`kind`: `livechat-started`, `uj`,
+    /// `livechat-close`...), in the name of the visitor or user it happened through. The
+    /// room may be closed; the text has no length limit.
+    System {
+        /// The message type (`t` on the wire).
+        kind: &'static str,
+        /// `(id, username, name)` of the one it is attributed to.
+        by: (String, String, String),
+    },
 }
 
-/// Stores a message unless its id is taken (also by a concurrent instance): the insert
-/// skips a taken id instead of failing, so the surrounding transaction goes on. `Err`
-/// carries the message that holds the id (`None` if it vanished meanwhile).
-pub fn insert_unless_taken(
+/// A message to store.
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    /// Its author.
+    pub author: Author,
+    /// The room.
+    pub rid: String,
+    /// The id the client chose (retry-safe), or `None` for a fresh one.
+    pub id: Option<String>,
+    /// The text.
+    pub text: String,
+    /// The time now; the message gets it, or 1 ms after the room's last message.
+    pub now: i64,
+    /// The longest text allowed, in characters.
+    pub max_chars: usize,
+}
+
+/// Why [`store`] stored nothing, in the SPEC's order of checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// No visitor has this token.
+    UnknownToken,
+    /// The room does not exist or the author may not write into it.
+    NoSuchRoom,
+    /// The id is taken by another message (or a deleted one).
+    IdTaken,
+    /// The room is closed.
+    RoomClosed,
+    /// The text is too long.
+    TooLong,
+}
+
+/// Stores a message, making the SPEC's checks in the SPEC's order (token, room, a retried
+/// `_id`, room open, length) and returning why it refused. A retried `_id` of the same
+/// author in the same room returns the stored message unchanged. The message gets a `ts`
+/// strictly after the room's last one, and the room records it.
+///
+/// Locks the room's row (key [`super::Key::Room`]). Every refusal comes before the first
+/// change, and each statement applies fully or not at all, so it needs no savepoint of its
+/// own; a storage error, though, may come after a change (see [`Store`]).
+pub fn store(conn: &mut DbConn, new: &NewMessage) -> Result<Result<MessageRow, Refusal>> {
+    let fits = new.text.chars().count() <= new.max_chars;
+    if let (Author::Visitor { token }, DbConn::Postgres(pg)) = (&new.author, &mut *conn) {
+        // One statement, one round trip: the busiest write of the service.
+        let id = new.id.clone().unwrap_or_else(crate::ids::random_id);
+        let send = SendPg { new, id: &id, token, fits };
+        return match send.get_result::<(SenderTuple, Option<i64>)>(pg).optional()? {
+            None => Ok(Err(Refusal::UnknownToken)),
+            Some((sender, Some(ts))) => {
+                Ok(Ok(Written::from(Sender::from(sender)).row(id, new, ts)))
+            }
+            Some((sender, None)) => {
+                let sender = Sender::from(sender);
+                let open = sender.open;
+                refused(conn, new, &Written::from(sender), open, fits)
+            }
+        };
+    }
+    let (written, room) = match &new.author {
+        Author::Visitor { token } => {
+            let Some(sender) = self::sender(conn, token, &new.rid)? else {
+                return Ok(Err(Refusal::UnknownToken));
+            };
+            let room = sender.open.zip(sender.last_ts);
+            (Written::from(sender), room)
+        }
+        Author::Agent(user) => {
+            let room = super::rooms::lock(conn, &new.rid)?.filter(|room| user.may_act_in(room));
+            (Written::by_user(user), room.map(|room| (room.open, room.last_ts)))
+        }
+        Author::System { kind, by } => {
+            let (id, username, name) = by.clone();
+            let written =
+                Written { id, username, name: Some(name), visitor_id: None, kind: Some(kind) };
+            // What happened to the room is recorded whether or not it is still open.
+            let room = super::rooms::lock(conn, &new.rid)?;
+            (written, room.map(|room| (true, room.last_ts)))
+        }
+    };
+    let fits = fits || written.kind.is_some();
+    let Some((true, last_ts)) = room.filter(|_| fits) else {
+        return refused(conn, new, &written, room.map(|(open, _)| open), fits);
+    };
+    let ts = super::rooms::next_ts_after(last_ts, new.now);
+    let counts = written.kind.is_none();
+    let id = new.id.clone().unwrap_or_else(crate::ids::random_id);
+    let row = written.clone().row(id, new, ts);
+    if !insert_new(conn, &row)? {
+        // Taken meanwhile (a retry through another instance): the same checks as before.
+        return refused(conn, new, &written, Some(true), true);
+    }
+    super::rooms::record_message(conn, &new.rid, ts, counts)?;
+    Ok(Ok(row))
+}
+
+/// Why a message that was not stored was refused, given whether its room is open (`None`:
+/// not the author's room) and its text fits: the checks after the room's, in order.
+fn refused(
     conn: &mut DbConn,
-    row: &MessageRow,
-) -> QueryResult<Result<(), Option<MessageRow>>> {
-    if insert_new(conn, row)? {
-        Ok(Ok(()))
+    new: &NewMessage,
+    written: &Written,
+    open: Option<bool>,
+    fits: bool,
+) -> Result<Result<MessageRow, Refusal>> {
+    let Some(open) = open else { return Ok(Err(Refusal::NoSuchRoom)) };
+    if let Some(id) = &new.id {
+        if let Some(stored) = find(conn, id)? {
+            // A retry: the stored message if it is this author's in this room, else the id
+            // is someone else's (or a deleted message's, whose id stays reserved).
+            let same = stored.rid == new.rid
+                && stored.kind.is_none()
+                && written.kind.is_none()
+                && stored.author_id == written.id
+                && stored.visitor_id == written.visitor_id
+                && !stored.deleted;
+            return Ok(if same { Ok(stored) } else { Err(Refusal::IdTaken) });
+        }
+    }
+    Ok(Err(if !open {
+        Refusal::RoomClosed
+    } else if !fits {
+        Refusal::TooLong
     } else {
-        Ok(Err(find(conn, &row.id)?))
+        // Open, short enough and yet not stored: the id is held by a message that is gone
+        // (a visitor removed meanwhile).
+        Refusal::IdTaken
+    }))
+}
+
+/// [`store`] as a write of its own, without a savepoint (see [`store`]): a storage error
+/// rolls back the whole batch, whose callers all get [`Error::Unavailable`].
+pub struct Store(pub NewMessage);
+
+impl Write for Store {
+    type Output = std::result::Result<MessageRow, Refusal>;
+    type Error = Error;
+
+    fn run(self, conn: &mut DbConn) -> Ran<Self::Output, Error> {
+        Ran::without_savepoint(store(conn, &self.0), true)
     }
 }
 
-/// [`insert_unless_taken`]'s INSERT.
-struct InsertUnlessTaken<'a> {
-    row: &'a MessageRow,
+/// What a stored message says of its author.
+#[derive(Clone)]
+struct Written {
+    id: String,
+    username: String,
+    name: Option<String>,
+    visitor_id: Option<String>,
+    kind: Option<&'static str>,
 }
 
-fixed_statement!(InsertUnlessTaken, |this, out, _pg| {
-    let row = this.row;
-    out.push_sql(
-        "INSERT INTO messages (id, rid, msg, ts, updated_at, author_id, author_username, \
-         author_name, visitor_id, alias, kind, edited_at, edited_by_id, edited_by_username, \
-         deleted) VALUES (",
-    );
-    out.push_bind_param::<Text, _>(&row.id)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Text, _>(&row.rid)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Text, _>(&row.msg)?;
-    out.push_sql(", ");
-    out.push_bind_param::<BigInt, _>(&row.ts)?;
-    out.push_sql(", ");
-    out.push_bind_param::<BigInt, _>(&row.updated_at)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Text, _>(&row.author_id)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Text, _>(&row.author_username)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Nullable<Text>, _>(&row.author_name)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Nullable<Text>, _>(&row.visitor_id)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Nullable<Text>, _>(&row.alias)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Nullable<Text>, _>(&row.kind)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Nullable<BigInt>, _>(&row.edited_at)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Nullable<Text>, _>(&row.edited_by_id)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Nullable<Text>, _>(&row.edited_by_username)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Bool, _>(&row.deleted)?;
-    out.push_sql(") ON CONFLICT (id) DO NOTHING");
-});
+impl Written {
+    fn by_user(user: &UserRow) -> Self {
+        let name = Some(user.name.clone());
+        Self {
+            id: user.id.clone(),
+            username: user.username.clone(),
+            name,
+            visitor_id: None,
+            kind: None,
+        }
+    }
+
+    /// The row of message `id` of `new`, sent at `ts`.
+    fn row(self, id: String, new: &NewMessage, ts: i64) -> MessageRow {
+        MessageRow {
+            id,
+            rid: new.rid.clone(),
+            msg: new.text.clone(),
+            ts,
+            updated_at: ts,
+            author_id: self.id,
+            author_username: self.username,
+            author_name: self.name,
+            visitor_id: self.visitor_id,
+            alias: None,
+            kind: self.kind.map(str::to_owned),
+            edited_at: None,
+            edited_by_id: None,
+            edited_by_username: None,
+            deleted: false,
+        }
+    }
+}
+
+impl From<Sender> for Written {
+    fn from(sender: Sender) -> Self {
+        let name = Some(sender.name.unwrap_or_else(|| sender.username.clone()));
+        let visitor_id = Some(sender.visitor_id.clone());
+        Self { id: sender.visitor_id, username: sender.username, name, visitor_id, kind: None }
+    }
+}
+
+/// Inserts `row` unless its id is taken (also by a concurrent instance: the insert skips a
+/// taken id instead of failing, so the surrounding transaction goes on); whether it did.
+fn insert_new(conn: &mut DbConn, row: &MessageRow) -> Result<bool> {
+    let insert = diesel::insert_into(messages::table).values(row);
+    let inserted = match conn {
+        DbConn::Sqlite(sqlite) => insert.on_conflict_do_nothing().execute(sqlite)?,
+        DbConn::Postgres(pg) => insert.on_conflict_do_nothing().execute(pg)?,
+    };
+    Ok(inserted == 1)
+}
 
 /// The visitor with a token and, if it is theirs, a room, as far as a send needs them.
 #[derive(Debug)]
@@ -156,14 +312,13 @@ impl From<SenderTuple> for Sender {
 /// The visitor with `token` and its room `rid`, in one lookup: `None` when no visitor has
 /// the token. Takes no lock (a read, or a send on SQLite, whose transaction holds the
 /// database).
-pub fn sender(conn: &mut DbConn, token: &str, rid: &str) -> QueryResult<Option<Sender>> {
+pub fn sender(conn: &mut DbConn, token: &str, rid: &str) -> Result<Option<Sender>> {
     let lookup = SenderLookup { token, rid };
-    match conn {
+    let found = match conn {
         DbConn::Sqlite(sqlite) => lookup.get_result::<SenderTuple>(sqlite),
         DbConn::Postgres(pg) => lookup.get_result::<SenderTuple>(pg),
-    }
-    .optional()
-    .map(|found| found.map(Sender::from))
+    };
+    Ok(found.optional()?.map(Sender::from))
 }
 
 /// [`sender`]'s SELECT.
@@ -186,88 +341,27 @@ fixed_statement!(SenderLookup, |this, out, _pg| {
     out.push_bind_param::<Text, _>(&this.token)?;
 });
 
-/// A visitor's message to store: what the client sent, checked as far as it can be
-/// without the database.
-pub struct NewMessage<'a> {
-    /// The visitor's token.
-    pub token: &'a str,
-    /// The room.
-    pub rid: &'a str,
-    /// The message id (the client's, or a fresh one).
-    pub id: &'a str,
-    /// The text.
-    pub text: &'a str,
-    /// The time now; the message gets it, or 1 ms after the room's last message.
-    pub now: i64,
-    /// Whether the text is short enough.
-    pub fits: bool,
+/// The names of the columns of `messages`, unqualified, in the schema's order: an INSERT's
+/// column list.
+fn message_column_names() -> &'static str {
+    static NAMES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let shown = diesel::debug_query::<diesel::pg::Pg, _>(&messages::all_columns).to_string();
+        // `"messages"."id", ... -- binds: []`
+        let qualified = shown.split(" -- ").next().unwrap_or_default();
+        qualified.replace("\"messages\".", "")
+    })
 }
 
-/// Why [`send`] stored nothing.
-#[derive(Debug)]
-pub enum NotStored {
-    /// The room is closed or not the visitor's, the text too long, or the id taken; the
-    /// caller tells which.
-    Refused(Sender),
-    /// No visitor has this token.
-    NoVisitor,
-}
-
-/// Stores a visitor's message when the token, the room (open, the visitor's) and the text
-/// allow it and the id is free, and records it in the room. On PostgreSQL this is one
-/// statement (one round trip) that locks the room row; on SQLite the transaction holds the
-/// database. Nothing is changed unless it returns `Ok(Ok(_))`; a database error may come
-/// after a change.
-pub fn send(
-    conn: &mut DbConn,
-    send: &NewMessage<'_>,
-) -> QueryResult<Result<MessageRow, NotStored>> {
-    match conn {
-        DbConn::Postgres(pg) => {
-            let found = SendPg { send }.get_result::<(SenderTuple, Option<i64>)>(pg).optional()?;
-            Ok(match found {
-                None => Err(NotStored::NoVisitor),
-                Some((sender, Some(ts))) => {
-                    let sender = Sender::from(sender);
-                    Ok(MessageRow::from_sender(send.id, send.rid, &sender, send.text, ts))
-                }
-                Some((sender, None)) => Err(NotStored::Refused(sender.into())),
-            })
-        }
-        DbConn::Sqlite(_) => {
-            let Some(sender) = self::sender(conn, send.token, send.rid)? else {
-                return Ok(Err(NotStored::NoVisitor));
-            };
-            let (Some(true), Some(last_ts), true) = (sender.open, sender.last_ts, send.fits) else {
-                return Ok(Err(NotStored::Refused(sender)));
-            };
-            let ts = super::rooms::next_ts_after(last_ts, send.now);
-            let row = MessageRow::from_sender(send.id, send.rid, &sender, send.text, ts);
-            if insert_new(conn, &row)? {
-                super::rooms::record_message(conn, send.rid, ts, true)?;
-                Ok(Ok(row))
-            } else {
-                Ok(Err(NotStored::Refused(sender)))
-            }
-        }
-    }
-}
-
-/// Inserts `row` unless its id is taken; whether it did.
-fn insert_new(conn: &mut DbConn, row: &MessageRow) -> QueryResult<bool> {
-    let insert = InsertUnlessTaken { row };
-    let inserted = match conn {
-        DbConn::Sqlite(sqlite) => insert.execute(sqlite)?,
-        DbConn::Postgres(pg) => insert.execute(pg)?,
-    };
-    Ok(inserted == 1)
-}
-
-/// [`send`] on PostgreSQL: the lookups, the room lock, the insert and the room's update in
-/// one statement. The room row is locked (`FOR UPDATE`) before its `last_ts` is read, so
-/// `ts` stays strictly increasing whatever other instances do.
+/// A visitor's send on PostgreSQL: the lookups, the room lock, the insert and the room's
+/// update in one statement. The room row is locked (`FOR UPDATE`) before its `last_ts` is
+/// read, so `ts` stays strictly increasing whatever other instances do. Returns the sender
+/// and, when the message was stored, its `ts`.
 struct SendPg<'a> {
-    send: &'a NewMessage<'a>,
+    new: &'a NewMessage,
+    id: &'a str,
+    token: &'a str,
+    fits: bool,
 }
 
 impl diesel::query_builder::Query for SendPg<'_> {
@@ -275,28 +369,31 @@ impl diesel::query_builder::Query for SendPg<'_> {
 }
 
 fixed_statement!(SendPg, |this, out, _pg| {
-    let send = this.send;
+    let new = this.new;
     out.push_sql("WITH v AS (SELECT id, username, name FROM visitors WHERE token = ");
-    out.push_bind_param::<Text, _>(&send.token)?;
+    out.push_bind_param::<Text, _>(&this.token)?;
     out.push_sql(
         "), r AS (SELECT rooms.id, rooms.open, rooms.last_ts FROM rooms JOIN v \
          ON rooms.visitor_id = v.id WHERE rooms.id = ",
     );
-    out.push_bind_param::<Text, _>(&send.rid)?;
+    out.push_bind_param::<Text, _>(&new.rid)?;
     out.push_sql(" FOR UPDATE OF rooms), t AS (SELECT GREATEST(");
-    out.push_bind_param::<BigInt, _>(&send.now)?;
+    out.push_bind_param::<BigInt, _>(&new.now)?;
     out.push_sql(", r.last_ts + 1) AS ts FROM r WHERE r.open AND ");
-    out.push_bind_param::<Bool, _>(&send.fits)?;
-    out.push_sql(
-        "), ins AS (INSERT INTO messages (id, rid, msg, ts, updated_at, author_id, \
-         author_username, author_name, visitor_id, deleted) SELECT ",
-    );
-    out.push_bind_param::<Text, _>(&send.id)?;
+    out.push_bind_param::<Bool, _>(&this.fits)?;
+    out.push_sql("), ins AS (INSERT INTO messages (");
+    out.push_sql(message_column_names());
+    // The values in the schema's column order: id, rid, msg, ts, updated_at, the author
+    // (id, username, name), visitor_id, alias, kind, the edit (at, by id, by username),
+    // deleted.
+    out.push_sql(") SELECT ");
+    out.push_bind_param::<Text, _>(&this.id)?;
     out.push_sql(", r.id, ");
-    out.push_bind_param::<Text, _>(&send.text)?;
+    out.push_bind_param::<Text, _>(&new.text)?;
     out.push_sql(
-        ", t.ts, t.ts, v.id, v.username, COALESCE(v.name, v.username), v.id, FALSE \
-         FROM r, v, t WHERE TRUE ON CONFLICT (id) DO NOTHING RETURNING rid, ts), \
+        ", t.ts, t.ts, v.id, v.username, COALESCE(v.name, v.username), v.id, NULL, NULL, \
+         NULL, NULL, NULL, FALSE FROM r, v, t WHERE TRUE ON CONFLICT (id) DO NOTHING \
+         RETURNING rid, ts), \
          upd AS (UPDATE rooms SET last_ts = ins.ts, last_message_at = ins.ts, \
          updated_at = ins.ts, msgs = rooms.msgs + 1 FROM ins WHERE rooms.id = ins.rid) \
          SELECT v.id, v.username, v.name, r.open, r.last_ts, (SELECT ts FROM ins) \
@@ -305,7 +402,7 @@ fixed_statement!(SendPg, |this, out, _pg| {
 });
 
 /// Replaces a message's text and records the edit.
-pub fn edit(conn: &mut DbConn, id: &str, text: &str, at: i64, by: (&str, &str)) -> QueryResult<()> {
+pub fn edit(conn: &mut DbConn, id: &str, text: &str, at: i64, by: (&str, &str)) -> Result<()> {
     diesel::update(messages::table.find(id))
         .set((
             messages::msg.eq(text),
@@ -314,16 +411,16 @@ pub fn edit(conn: &mut DbConn, id: &str, text: &str, at: i64, by: (&str, &str)) 
             messages::edited_by_username.eq(by.1),
             messages::updated_at.eq(at),
         ))
-        .execute(conn)
-        .map(drop)
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Deletes a message: its text is erased, its id stays taken.
-pub fn mark_deleted(conn: &mut DbConn, id: &str, at: i64) -> QueryResult<()> {
+pub fn mark_deleted(conn: &mut DbConn, id: &str, at: i64) -> Result<()> {
     diesel::update(messages::table.find(id))
         .set((messages::msg.eq(""), messages::deleted.eq(true), messages::updated_at.eq(at)))
-        .execute(conn)
-        .map(drop)
+        .execute(conn)?;
+    Ok(())
 }
 
 /// A page of room `rid`, newest first: messages sent strictly before `end`, skipping
@@ -334,14 +431,14 @@ pub fn history(
     end: Option<i64>,
     offset: i64,
     limit: i64,
-) -> QueryResult<Vec<MessageRow>> {
+) -> Result<Vec<MessageRow>> {
     // One fixed statement (no `end` is an end after every message), prepared once per
     // connection: history is a hot read.
     let page = History { rid, end: end.unwrap_or(i64::MAX), offset, limit };
-    match conn {
+    Ok(match conn {
         DbConn::Sqlite(sqlite) => page.load(sqlite),
         DbConn::Postgres(pg) => page.load(pg),
-    }
+    }?)
 }
 
 /// [`history`] for the visitor with `token`: the page in one statement that also checks
@@ -354,13 +451,13 @@ pub fn history_of_visitor(
     end: Option<i64>,
     offset: i64,
     limit: i64,
-) -> QueryResult<Vec<MessageRow>> {
+) -> Result<Vec<MessageRow>> {
     let page = History { rid, end: end.unwrap_or(i64::MAX), offset, limit };
     let page = HistoryOfVisitor { page: &page, token };
-    match conn {
+    Ok(match conn {
         DbConn::Sqlite(sqlite) => page.load(sqlite),
         DbConn::Postgres(pg) => page.load(pg),
-    }
+    }?)
 }
 
 /// [`history_of_visitor`]'s SELECT.
@@ -370,14 +467,13 @@ struct HistoryOfVisitor<'a> {
 }
 
 impl diesel::query_builder::Query for HistoryOfVisitor<'_> {
-    type SqlType = MessageColumns;
+    type SqlType = messages::SqlType;
 }
 
 fixed_statement!(HistoryOfVisitor, |this, out, _pg| {
     let page = this.page;
-    out.push_sql("SELECT ");
-    out.push_sql(COLUMNS);
-    out.push_sql(" FROM messages WHERE rid = ");
+    select_messages(&mut out)?;
+    out.push_sql(" WHERE rid = ");
     out.push_bind_param::<Text, _>(&page.rid)?;
     out.push_sql(" AND NOT deleted AND ts < ");
     out.push_bind_param::<BigInt, _>(&page.end)?;
@@ -403,13 +499,12 @@ struct History<'a> {
 }
 
 impl diesel::query_builder::Query for History<'_> {
-    type SqlType = MessageColumns;
+    type SqlType = messages::SqlType;
 }
 
 fixed_statement!(History, |this, out, _pg| {
-    out.push_sql("SELECT ");
-    out.push_sql(COLUMNS);
-    out.push_sql(" FROM messages WHERE rid = ");
+    select_messages(&mut out)?;
+    out.push_sql(" WHERE rid = ");
     out.push_bind_param::<Text, _>(&this.rid)?;
     out.push_sql(" AND NOT deleted AND ts < ");
     out.push_bind_param::<BigInt, _>(&this.end)?;

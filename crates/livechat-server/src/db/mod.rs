@@ -1,7 +1,27 @@
 //! Storage: one codebase for SQLite and PostgreSQL.
 //!
-//! Reads go through an r2d2 pool. Writes go through one [`Writer`] per process, which commits
-//! whatever requests are waiting in one transaction (group commit); see `writer.rs`.
+//! Reads go through an r2d2 pool ([`Database::read`]). Writes go through the [`Writer`],
+//! which commits whatever writes are waiting in one transaction (group commit); see
+//! `writer.rs`. Every function returns this layer's own [`Error`].
+//!
+//! # Lock order
+//!
+//! A batch holds every row its writes locked until it commits, and on PostgreSQL several
+//! writers (of one or many instances) commit batches at once. They cannot deadlock because
+//! every transaction takes its locks in one global order:
+//!
+//! 1. rooms, by id: a room's row and the messages in it;
+//! 2. visitors, by token: a visitor's row, its open-room slot (the partial unique index), and
+//!    the room it opens (a new row nobody else can know before the commit);
+//! 3. users, by id: a user's row and its auth tokens.
+//!
+//! Each write names its [`Key`], the one room, visitor or user whose rows it may lock, and
+//! locks nothing else; a batch runs its writes sorted by key, so it takes its locks in that
+//! order. Work that spans keys is split: routing the queue is one write per room
+//! ([`crate::routing`]); a write that must lock several keys at once (removing a visitor with
+//! its rooms) is [`Key::Many`], runs in a transaction of its own and takes them in the order
+//! above. No row is written by every batch: an agent's idle time is derived from the rooms it
+//! was given (`rooms.served_at`), not stored on the agent. Reads take no locks.
 
 /// Implements a hand-written statement's SQL for both backends, as
 /// `|this, out, pg| { ... }` (`out` an `AstPass`, `pg` whether it is PostgreSQL's dialect:
@@ -38,6 +58,7 @@ macro_rules! fixed_statement {
     };
 }
 
+mod error;
 pub mod messages;
 pub mod models;
 pub mod offline;
@@ -52,11 +73,27 @@ use std::time::Duration;
 use anyhow::Context as _;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::ManageConnection;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-pub use writer::Writer;
+pub use error::{Error, Result};
+pub use writer::{Ran, Write, Writer};
+
+/// What a write locks, and so its place in the lock order (module documentation). Writes of
+/// one batch run sorted by key.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Key {
+    /// Only inserts new rows, which no other write can hold: locks nothing that matters.
+    Fresh,
+    /// One room (by id): its row and its messages.
+    Room(String),
+    /// One visitor (by token): its row, its open-room slot and the room it opens.
+    Visitor(String),
+    /// One user (by id): its row and its auth tokens.
+    User(String),
+    /// Several keys, taken in the lock order: runs in a transaction of its own.
+    Many,
+}
 
 /// A connection to the configured backend.
 #[derive(diesel::MultiConnection)]
@@ -247,8 +284,10 @@ pub struct Database {
     pub pool: DbPool,
     /// The one writer.
     pub writer: Writer,
-    /// Whether this is a SQLite file (local, so short reads may run inline).
+    /// Whether this is a SQLite file (local, so reads may run inline).
     pub is_sqlite: bool,
+    /// How long a read may wait for the database.
+    timeout: Duration,
     /// Keeps the SQLite checkpointer running while any clone of this is alive.
     _checkpointer: Option<std::sync::Arc<()>>,
 }
@@ -281,7 +320,41 @@ impl Database {
             alive
         });
         let writer = Writer::start(manager, conn, writers, timeout);
-        Ok(Self { pool, writer, is_sqlite: !remote, _checkpointer: checkpointer })
+        Ok(Self { pool, writer, is_sqlite: !remote, timeout, _checkpointer: checkpointer })
+    }
+
+    /// Runs `read` with a pooled connection. On SQLite it runs at once, on the caller's
+    /// thread, when a connection is free: a local file answers in microseconds and WAL
+    /// readers never wait for the writer, so handing the read to another thread would cost
+    /// more than the read. Otherwise it runs on a blocking thread, and a read that does not
+    /// finish within the database timeout (a connection whose network died) is
+    /// [`Error::Unavailable`].
+    pub async fn read<T, E, F>(&self, read: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
+        if self.is_sqlite {
+            if let Some(mut conn) = self.pool.try_get() {
+                return read(&mut conn);
+            }
+        }
+        let pool = self.pool.clone();
+        let blocking = tokio::task::spawn_blocking(move || match pool.get() {
+            Ok(mut conn) => read(&mut conn),
+            Err(err) => Err(Error::from(err).into()),
+        });
+        match tokio::time::timeout(self.timeout, blocking).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(err)) => Err(Error::Internal(anyhow::format_err!("read failed: {err}")).into()),
+            Err(_) => Err(Error::unavailable("database read timed out").into()),
+        }
+    }
+
+    /// Runs `write` in the writer's next transaction; see [`Writer::write`].
+    pub async fn write<W: Write>(&self, key: Key, write: W) -> Result<W::Output, W::Error> {
+        self.writer.write(key, write).await
     }
 }
 
@@ -313,30 +386,6 @@ fn start_checkpointer(manager: DbManager, alive: std::sync::Weak<()>) {
     });
     if let Err(err) = spawned {
         tracing::error!(error = %err, "cannot start the WAL checkpointer");
-    }
-}
-
-/// Whether a diesel error is a unique-constraint violation.
-pub fn is_unique_violation(err: &DieselError) -> bool {
-    matches!(err, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
-}
-
-/// Whether a diesel error means the database itself is unreachable or unwell (as opposed to
-/// a problem with one query).
-pub fn is_unavailable(err: &DieselError) -> bool {
-    match err {
-        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
-        | DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _)
-        | DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _)
-        | DieselError::BrokenTransactionManager
-        | DieselError::AlreadyInTransaction => true,
-        DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) => {
-            let message = info.message().to_ascii_lowercase();
-            ["database is locked", "disk", "full", "connection", "terminat", "i/o", "deadlock"]
-                .iter()
-                .any(|needle| message.contains(needle))
-        }
-        _ => false,
     }
 }
 

@@ -118,7 +118,7 @@ impl RoomRow {
 
 /// A message row. Deleted messages stay as tombstones (no text) so their id stays taken.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = messages)]
+#[diesel(table_name = messages, treat_none_as_default_value = false)]
 pub struct MessageRow {
     pub id: String,
     pub rid: String,
@@ -138,92 +138,6 @@ pub struct MessageRow {
 }
 
 impl MessageRow {
-    /// A message written by `visitor` into `room_id` at `ts`.
-    pub fn from_visitor(
-        id: String,
-        room_id: &str,
-        visitor: &VisitorRow,
-        text: String,
-        ts: i64,
-    ) -> Self {
-        let author = (visitor.id.as_str(), visitor.username.as_str(), visitor.display_name());
-        Self {
-            visitor_id: Some(visitor.id.clone()),
-            ..Self::authored(id, room_id, author, text, ts)
-        }
-    }
-
-    /// A message the visitor of a send ([`super::messages::Sender`]) wrote into `room_id`.
-    pub fn from_sender(
-        id: &str,
-        room_id: &str,
-        sender: &super::messages::Sender,
-        text: &str,
-        ts: i64,
-    ) -> Self {
-        let name = sender.name.as_deref().unwrap_or(&sender.username);
-        let author = (sender.visitor_id.as_str(), sender.username.as_str(), name);
-        Self {
-            visitor_id: Some(sender.visitor_id.clone()),
-            ..Self::authored(id.to_owned(), room_id, author, text.to_owned(), ts)
-        }
-    }
-
-    /// A message by author `(id, username, name)`, not a visitor's, unedited.
-    fn authored(
-        id: String,
-        room_id: &str,
-        author: (&str, &str, &str),
-        text: String,
-        ts: i64,
-    ) -> Self {
-        Self {
-            id,
-            rid: room_id.to_owned(),
-            msg: text,
-            ts,
-            updated_at: ts,
-            author_id: author.0.to_owned(),
-            author_username: author.1.to_owned(),
-            author_name: Some(author.2.to_owned()),
-            visitor_id: None,
-            alias: None,
-            kind: None,
-            edited_at: None,
-            edited_by_id: None,
-            edited_by_username: None,
-            deleted: false,
-        }
-    }
-
-    /// A system message of type `kind` in `room_id`, attributed to `visitor`.
-    pub fn system(
-        id: String,
-        room_id: &str,
-        visitor: &VisitorRow,
-        kind: &str,
-        text: String,
-        ts: i64,
-    ) -> Self {
-        Self {
-            kind: Some(kind.to_owned()),
-            visitor_id: None,
-            ..Self::from_visitor(id, room_id, visitor, text, ts)
-        }
-    }
-
-    /// A message written by agent `agent` into `room_id` at `ts`.
-    pub fn from_agent(
-        id: String,
-        room_id: &str,
-        agent: &super::users::UserRow,
-        text: String,
-        ts: i64,
-    ) -> Self {
-        let author = (agent.id.as_str(), agent.username.as_str(), agent.name.as_str());
-        Self::authored(id, room_id, author, text, ts)
-    }
-
     /// Whether agent `agent_id` wrote this (not a system message).
     pub fn is_written_by_agent(&self, agent_id: &str) -> bool {
         self.kind.is_none() && self.visitor_id.is_none() && self.author_id == agent_id

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use super::schema::offline_messages;
-use super::DbConn;
+use super::{DbConn, Result};
 
 /// An offline message row.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -18,12 +18,13 @@ pub struct OfflineRow {
 }
 
 /// Stores an offline message.
-pub fn insert(conn: &mut DbConn, row: &OfflineRow) -> QueryResult<()> {
-    diesel::insert_into(offline_messages::table).values(row).execute(conn).map(drop)
+pub fn insert(conn: &mut DbConn, row: &OfflineRow) -> Result<()> {
+    diesel::insert_into(offline_messages::table).values(row).execute(conn)?;
+    Ok(())
 }
 
 /// A page of offline messages, newest first, and the total count.
-pub fn list(conn: &mut DbConn, offset: i64, count: i64) -> QueryResult<(Vec<OfflineRow>, i64)> {
+pub fn list(conn: &mut DbConn, offset: i64, count: i64) -> Result<(Vec<OfflineRow>, i64)> {
     let total = offline_messages::table.count().get_result(conn)?;
     let rows = offline_messages::table
         .order((offline_messages::created_at.desc(), offline_messages::id.desc()))

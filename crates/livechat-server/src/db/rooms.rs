@@ -4,15 +4,11 @@ use diesel::prelude::*;
 
 use super::models::RoomRow;
 use super::schema::rooms;
-use super::DbConn;
+use super::{DbConn, Result};
 
 /// Room `id` if it belongs to `visitor_id` (open or closed). "Not yours" and "does not
 /// exist" are the same answer.
-pub fn find_of_visitor(
-    conn: &mut DbConn,
-    id: &str,
-    visitor_id: &str,
-) -> QueryResult<Option<RoomRow>> {
+pub fn find_of_visitor(conn: &mut DbConn, id: &str, visitor_id: &str) -> Result<Option<RoomRow>> {
     fetch(conn, &RoomBy { key: id, visitor_id: Some(visitor_id), open_of_visitor: false })
 }
 
@@ -32,7 +28,7 @@ struct RoomByIdOfVisitor<'a>(&'a RoomBy<'a>);
 /// [`RoomBy`]: a visitor's open room.
 struct OpenRoomOfVisitor<'a>(&'a RoomBy<'a>);
 
-fn fetch(conn: &mut DbConn, by: &RoomBy<'_>) -> QueryResult<Option<RoomRow>> {
+fn fetch(conn: &mut DbConn, by: &RoomBy<'_>) -> Result<Option<RoomRow>> {
     macro_rules! run {
         ($statement:expr) => {
             match conn {
@@ -46,33 +42,24 @@ fn fetch(conn: &mut DbConn, by: &RoomBy<'_>) -> QueryResult<Option<RoomRow>> {
         (false, Some(_)) => run!(RoomByIdOfVisitor(by)),
         (false, None) => run!(RoomById(by)),
     };
-    found.optional()
+    Ok(found.optional()?)
 }
 
-const ROOM_COLUMNS: &str = "SELECT id, visitor_id, fname, open, msgs, created_at, \
-     last_message_at, last_ts, served_by_id, served_by_username, served_at, department_id, \
-     closed_at, closed_by_id, closed_by_username, closer, source_type, updated_at FROM rooms";
+/// `SELECT <every column of rooms> FROM rooms`, the column list from the schema.
+fn select_rooms<DB: diesel::backend::Backend>(
+    out: &mut diesel::query_builder::AstPass<'_, '_, DB>,
+) -> diesel::QueryResult<()>
+where
+    <rooms::table as Table>::AllColumns: diesel::query_builder::QueryFragment<DB>,
+{
+    use diesel::query_builder::QueryFragment as _;
+    out.push_sql("SELECT ");
+    rooms::all_columns.walk_ast(out.reborrow())?;
+    out.push_sql(" FROM rooms");
+    Ok(())
+}
 
-type RoomColumns = (
-    diesel::sql_types::Text,
-    diesel::sql_types::Text,
-    diesel::sql_types::Text,
-    diesel::sql_types::Bool,
-    diesel::sql_types::BigInt,
-    diesel::sql_types::BigInt,
-    diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
-    diesel::sql_types::BigInt,
-    diesel::sql_types::Nullable<diesel::sql_types::Text>,
-    diesel::sql_types::Nullable<diesel::sql_types::Text>,
-    diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
-    diesel::sql_types::Nullable<diesel::sql_types::Text>,
-    diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
-    diesel::sql_types::Nullable<diesel::sql_types::Text>,
-    diesel::sql_types::Nullable<diesel::sql_types::Text>,
-    diesel::sql_types::Nullable<diesel::sql_types::Text>,
-    diesel::sql_types::Text,
-    diesel::sql_types::BigInt,
-);
+type RoomColumns = rooms::SqlType;
 
 impl diesel::query_builder::Query for RoomById<'_> {
     type SqlType = RoomColumns;
@@ -85,13 +72,13 @@ impl diesel::query_builder::Query for OpenRoomOfVisitor<'_> {
 }
 
 fixed_statement!(RoomById, |this, out, _pg| {
-    out.push_sql(ROOM_COLUMNS);
+    select_rooms(&mut out)?;
     out.push_sql(" WHERE id = ");
     out.push_bind_param::<diesel::sql_types::Text, _>(&this.0.key)?;
 });
 
 fixed_statement!(RoomByIdOfVisitor, |this, out, _pg| {
-    out.push_sql(ROOM_COLUMNS);
+    select_rooms(&mut out)?;
     out.push_sql(" WHERE id = ");
     out.push_bind_param::<diesel::sql_types::Text, _>(&this.0.key)?;
     out.push_sql(" AND visitor_id = ");
@@ -101,7 +88,7 @@ fixed_statement!(RoomByIdOfVisitor, |this, out, _pg| {
 });
 
 fixed_statement!(OpenRoomOfVisitor, |this, out, _pg| {
-    out.push_sql(ROOM_COLUMNS);
+    select_rooms(&mut out)?;
     out.push_sql(" WHERE visitor_id = ");
     out.push_bind_param::<diesel::sql_types::Text, _>(&this.0.key)?;
     out.push_sql(" AND open");
@@ -109,41 +96,38 @@ fixed_statement!(OpenRoomOfVisitor, |this, out, _pg| {
 
 /// Like [`find_of_visitor`], and locks the row until the transaction ends (PostgreSQL;
 /// SQLite transactions hold the whole database already).
-pub fn lock_of_visitor(
-    conn: &mut DbConn,
-    id: &str,
-    visitor_id: &str,
-) -> QueryResult<Option<RoomRow>> {
+pub fn lock_of_visitor(conn: &mut DbConn, id: &str, visitor_id: &str) -> Result<Option<RoomRow>> {
     match conn {
-        DbConn::Postgres(pg) => rooms::table
+        DbConn::Postgres(pg) => Ok(rooms::table
             .find(id)
             .filter(rooms::visitor_id.eq(visitor_id))
             .select(RoomRow::as_select())
             .for_update()
             .first(pg)
-            .optional(),
+            .optional()?),
         DbConn::Sqlite(_) => find_of_visitor(conn, id, visitor_id),
     }
 }
 
 /// The visitor's open room, if any.
-pub fn find_open_of_visitor(conn: &mut DbConn, visitor_id: &str) -> QueryResult<Option<RoomRow>> {
+pub fn find_open_of_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<Option<RoomRow>> {
     fetch(conn, &RoomBy { key: visitor_id, visitor_id: None, open_of_visitor: true })
 }
 
 /// Stores a new room.
-pub fn insert(conn: &mut DbConn, row: &RoomRow) -> QueryResult<()> {
-    diesel::insert_into(rooms::table).values(row).execute(conn).map(drop)
+pub fn insert(conn: &mut DbConn, row: &RoomRow) -> Result<()> {
+    diesel::insert_into(rooms::table).values(row).execute(conn)?;
+    Ok(())
 }
 
 /// Records a message stored at `ts`: the room's last `ts`, last message time and count.
-pub fn record_message(conn: &mut DbConn, id: &str, ts: i64, counts: bool) -> QueryResult<()> {
+pub fn record_message(conn: &mut DbConn, id: &str, ts: i64, counts: bool) -> Result<()> {
     let update = RecordMessage { id, ts, counts: i64::from(counts) };
     match conn {
-        DbConn::Sqlite(sqlite) => update.execute(sqlite),
-        DbConn::Postgres(pg) => update.execute(pg),
-    }
-    .map(drop)
+        DbConn::Sqlite(sqlite) => update.execute(sqlite)?,
+        DbConn::Postgres(pg) => update.execute(pg)?,
+    };
+    Ok(())
 }
 
 /// [`record_message`]'s UPDATE.
@@ -180,7 +164,7 @@ pub struct Closing<'a> {
 }
 
 /// Closes a room.
-pub fn close(conn: &mut DbConn, id: &str, closing: &Closing<'_>) -> QueryResult<()> {
+pub fn close(conn: &mut DbConn, id: &str, closing: &Closing<'_>) -> Result<()> {
     diesel::update(rooms::table.find(id))
         .set((
             rooms::open.eq(false),
@@ -190,33 +174,31 @@ pub fn close(conn: &mut DbConn, id: &str, closing: &Closing<'_>) -> QueryResult<
             rooms::closer.eq(closing.closer),
             rooms::updated_at.eq(closing.at),
         ))
-        .execute(conn)
-        .map(drop)
+        .execute(conn)?;
+    Ok(())
 }
 
-/// The `ts` for the next message of `room`: now, or 1 ms after the room's last one, so `ts`
-/// is strictly increasing within the room.
-pub fn next_ts(room: &RoomRow, now: i64) -> i64 {
-    next_ts_after(room.last_ts, now)
-}
-
-/// The `ts` for the next message of a room whose last one has `last_ts`.
+/// The `ts` for the next message of a room whose last one has `last_ts`: now, or 1 ms after
+/// it, so `ts` is strictly increasing within the room.
 pub fn next_ts_after(last_ts: i64, now: i64) -> i64 {
     now.max(last_ts + 1)
 }
 
 /// Room `id`, whoever its visitor, locked for a change on PostgreSQL.
-pub fn lock(conn: &mut DbConn, id: &str) -> QueryResult<Option<RoomRow>> {
+pub fn lock(conn: &mut DbConn, id: &str) -> Result<Option<RoomRow>> {
     match conn {
-        DbConn::Postgres(pg) => {
-            rooms::table.find(id).select(RoomRow::as_select()).for_update().first(pg).optional()
-        }
+        DbConn::Postgres(pg) => Ok(rooms::table
+            .find(id)
+            .select(RoomRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional()?),
         DbConn::Sqlite(_) => find(conn, id),
     }
 }
 
 /// Room `id`, whoever its visitor.
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<RoomRow>> {
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<RoomRow>> {
     fetch(conn, &RoomBy { key: id, visitor_id: None, open_of_visitor: false })
 }
 
@@ -228,7 +210,7 @@ pub fn assign(
     agent_id: &str,
     agent_username: &str,
     at: i64,
-) -> QueryResult<bool> {
+) -> Result<bool> {
     diesel::update(rooms::table.find(id).filter(rooms::served_by_id.is_null()))
         .set((
             rooms::served_by_id.eq(agent_id),
@@ -238,10 +220,11 @@ pub fn assign(
         ))
         .execute(conn)
         .map(|count| count == 1)
+        .map_err(Into::into)
 }
 
 /// Open rooms nobody serves, oldest first.
-pub fn queued(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<RoomRow>> {
+pub fn queued(conn: &mut DbConn, limit: i64) -> Result<Vec<RoomRow>> {
     rooms::table
         .filter(rooms::open.eq(true))
         .filter(rooms::served_by_id.is_null())
@@ -249,6 +232,7 @@ pub fn queued(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<RoomRow>> {
         .limit(limit)
         .select(RoomRow::as_select())
         .load(conn)
+        .map_err(Into::into)
 }
 
 /// Which rooms an agent lists.
@@ -265,7 +249,7 @@ pub fn list(
     filter: &RoomFilter<'_>,
     offset: i64,
     count: i64,
-) -> QueryResult<(Vec<(RoomRow, super::models::VisitorRow)>, i64)> {
+) -> Result<(Vec<(RoomRow, super::models::VisitorRow)>, i64)> {
     use super::models::VisitorRow;
     use super::schema::visitors;
 
@@ -293,8 +277,19 @@ pub fn list(
     Ok((page, total))
 }
 
-/// Puts the open rooms an agent serves back into the queue.
-pub fn unassign_all(conn: &mut DbConn, agent_id: &str) -> QueryResult<usize> {
+/// Puts the open rooms an agent serves back into the queue. Locks those rooms: a write of
+/// its own ([`super::Key::Many`]), before it touches the agent.
+pub fn unassign_all(conn: &mut DbConn, agent_id: &str) -> Result<usize> {
+    if let DbConn::Postgres(pg) = conn {
+        // In id order, as every transaction locks rooms.
+        rooms::table
+            .filter(rooms::served_by_id.eq(agent_id))
+            .filter(rooms::open.eq(true))
+            .order(rooms::id.asc())
+            .select(rooms::id)
+            .for_update()
+            .load::<String>(pg)?;
+    }
     diesel::update(
         rooms::table.filter(rooms::served_by_id.eq(agent_id)).filter(rooms::open.eq(true)),
     )
@@ -304,4 +299,5 @@ pub fn unassign_all(conn: &mut DbConn, agent_id: &str) -> QueryResult<usize> {
         rooms::served_at.eq(None::<i64>),
     ))
     .execute(conn)
+    .map_err(Into::into)
 }

@@ -76,7 +76,6 @@ diesel::table! {
         password_hash -> Text,
         role -> Text,
         status -> Text,
-        last_assigned_at -> BigInt,
         created_at -> BigInt,
     }
 }

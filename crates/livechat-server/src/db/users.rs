@@ -2,8 +2,9 @@
 
 use diesel::prelude::*;
 
+use super::models::RoomRow;
 use super::schema::{auth_tokens, rooms, users};
-use super::DbConn;
+use super::{DbConn, Result};
 
 /// A user row.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -15,7 +16,6 @@ pub struct UserRow {
     pub password_hash: String,
     pub role: String,
     pub status: String,
-    pub last_assigned_at: i64,
     pub created_at: i64,
 }
 
@@ -29,115 +29,133 @@ impl UserRow {
     pub fn is_available(&self) -> bool {
         self.status == "available"
     }
+
+    /// Whether this user may read and post in `room`: admins always, agents in rooms they
+    /// serve. REST and realtime both ask this.
+    pub fn may_act_in(&self, room: &RoomRow) -> bool {
+        self.is_admin() || room.served_by_id.as_deref() == Some(self.id.as_str())
+    }
+
+    /// What visitors see of this agent.
+    pub fn to_public(&self) -> livechat_types::agent::Agent {
+        livechat_types::agent::Agent {
+            id: self.id.clone(),
+            username: self.username.clone(),
+            name: self.name.clone(),
+            // Presence as the widget draws it (`online`, `away`, `busy`, `offline`).
+            status: if self.is_available() { "online" } else { "offline" }.to_owned(),
+        }
+    }
 }
 
 /// Stores a new user.
-pub fn insert(conn: &mut DbConn, row: &UserRow) -> QueryResult<()> {
-    diesel::insert_into(users::table).values(row).execute(conn).map(drop)
+pub fn insert(conn: &mut DbConn, row: &UserRow) -> Result<()> {
+    diesel::insert_into(users::table).values(row).execute(conn)?;
+    Ok(())
 }
 
 /// The user with this id.
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
-    users::table.find(id).select(UserRow::as_select()).first(conn).optional()
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>> {
+    users::table.find(id).select(UserRow::as_select()).first(conn).optional().map_err(Into::into)
 }
 
 /// The user with this username.
-pub fn find_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<UserRow>> {
+pub fn find_by_username(conn: &mut DbConn, username: &str) -> Result<Option<UserRow>> {
     users::table
         .filter(users::username.eq(username))
         .select(UserRow::as_select())
         .first(conn)
         .optional()
+        .map_err(Into::into)
 }
 
 /// Every user, by username.
-pub fn list(conn: &mut DbConn) -> QueryResult<Vec<UserRow>> {
-    users::table.order(users::username.asc()).select(UserRow::as_select()).load(conn)
+pub fn list(conn: &mut DbConn) -> Result<Vec<UserRow>> {
+    users::table
+        .order(users::username.asc())
+        .select(UserRow::as_select())
+        .load(conn)
+        .map_err(Into::into)
 }
 
 /// Removes a user and its auth tokens; returns whether it existed.
-pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
-    diesel::delete(users::table.find(id)).execute(conn).map(|count| count > 0)
+pub fn delete(conn: &mut DbConn, id: &str) -> Result<bool> {
+    Ok(diesel::delete(users::table.find(id)).execute(conn)? > 0)
 }
 
 /// Sets a user's availability.
-pub fn set_status(conn: &mut DbConn, id: &str, status: &str) -> QueryResult<()> {
-    diesel::update(users::table.find(id)).set(users::status.eq(status)).execute(conn).map(drop)
-}
-
-/// Records that a user was just given a room (for "longest idle" ties).
-pub fn touch_assigned(conn: &mut DbConn, id: &str, at: i64) -> QueryResult<()> {
-    diesel::update(users::table.find(id))
-        .set(users::last_assigned_at.eq(at))
-        .execute(conn)
-        .map(drop)
+pub fn set_status(conn: &mut DbConn, id: &str, status: &str) -> Result<()> {
+    diesel::update(users::table.find(id)).set(users::status.eq(status)).execute(conn)?;
+    Ok(())
 }
 
 /// Stores an auth token's hash for a user.
-pub fn insert_token(
-    conn: &mut DbConn,
-    token_hash: &str,
-    user_id: &str,
-    at: i64,
-) -> QueryResult<()> {
+pub fn insert_token(conn: &mut DbConn, token_hash: &str, user_id: &str, at: i64) -> Result<()> {
     diesel::insert_into(auth_tokens::table)
         .values((
             auth_tokens::token_hash.eq(token_hash),
             auth_tokens::user_id.eq(user_id),
             auth_tokens::created_at.eq(at),
         ))
-        .execute(conn)
-        .map(drop)
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The user an auth token (by hash) belongs to.
-pub fn find_by_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<UserRow>> {
+pub fn find_by_token(conn: &mut DbConn, token_hash: &str) -> Result<Option<UserRow>> {
     auth_tokens::table
         .inner_join(users::table)
         .filter(auth_tokens::token_hash.eq(token_hash))
         .select(UserRow::as_select())
         .first(conn)
         .optional()
+        .map_err(Into::into)
 }
 
 /// Revokes one auth token.
-pub fn delete_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<()> {
-    diesel::delete(auth_tokens::table.find(token_hash)).execute(conn).map(drop)
+pub fn delete_token(conn: &mut DbConn, token_hash: &str) -> Result<()> {
+    diesel::delete(auth_tokens::table.find(token_hash)).execute(conn)?;
+    Ok(())
 }
 
 /// Whether any agent (or admin) is available: one indexed lookup, for `livechat/config`.
-pub fn any_available(conn: &mut DbConn) -> QueryResult<bool> {
+pub fn any_available(conn: &mut DbConn) -> Result<bool> {
     users::table
         .filter(users::status.eq("available"))
         .select(users::id)
         .first::<String>(conn)
         .optional()
         .map(|found| found.is_some())
+        .map_err(Into::into)
 }
 
-/// The available agent serving the fewest open rooms; ties go to the one idle longest.
-pub fn least_busy_available(conn: &mut DbConn) -> QueryResult<Option<UserRow>> {
+/// The available agent serving the fewest open rooms; ties go to the one idle longest (whose
+/// last room was given the longest ago, read from the rooms: no agent row is written when a
+/// room is routed, so routing never waits on an agent's row).
+pub fn least_busy_available(conn: &mut DbConn) -> Result<Option<UserRow>> {
     let agents = users::table
         .filter(users::status.eq("available"))
         .filter(users::role.eq("agent").or(users::role.eq("admin")))
         .select(UserRow::as_select())
         .load(conn)?;
-    let mut best: Option<(i64, UserRow)> = None;
+    let mut best: Option<((i64, i64), UserRow)> = None;
     for agent in agents {
         let serving: i64 = rooms::table
             .filter(rooms::open.eq(true))
             .filter(rooms::served_by_id.eq(&agent.id))
             .count()
             .get_result(conn)?;
+        let last_given: Option<i64> = rooms::table
+            .filter(rooms::served_by_id.eq(&agent.id))
+            .select(diesel::dsl::max(rooms::served_at))
+            .first(conn)?;
+        let rank = (serving, last_given.unwrap_or(0));
         let better = match &best {
             None => true,
-            Some((count, current)) => {
-                (serving, agent.last_assigned_at, &agent.id)
-                    < (*count, current.last_assigned_at, &current.id)
-            }
+            Some((current, chosen)) => (rank, &agent.id) < (*current, &chosen.id),
         };
         if better {
-            best = Some((serving, agent));
+            best = Some((rank, agent));
         }
     }
     Ok(best.map(|(_, agent)| agent))

@@ -5,16 +5,17 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::models::VisitorRow;
 use super::schema::{counters, visitors};
-use super::DbConn;
+use super::{DbConn, Result};
 
 /// The visitor with this token.
-pub fn find_by_token(conn: &mut DbConn, token: &str) -> QueryResult<Option<VisitorRow>> {
+pub fn find_by_token(conn: &mut DbConn, token: &str) -> Result<Option<VisitorRow>> {
     let find = FindByToken { token };
     match conn {
         DbConn::Sqlite(sqlite) => find.get_result(sqlite),
         DbConn::Postgres(pg) => find.get_result(pg),
     }
     .optional()
+    .map_err(Into::into)
 }
 
 /// [`find_by_token`]'s SELECT: a fixed statement without `LIMIT` (tokens are unique), so
@@ -47,23 +48,32 @@ fixed_statement!(FindByToken, |this, out, _pg| {
 });
 
 /// The visitor with this id.
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<VisitorRow>> {
-    visitors::table.find(id).select(VisitorRow::as_select()).first(conn).optional()
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<VisitorRow>> {
+    visitors::table
+        .find(id)
+        .select(VisitorRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(Into::into)
 }
 
 /// Stores a new visitor.
-pub fn insert(conn: &mut DbConn, row: &VisitorRow) -> QueryResult<()> {
-    diesel::insert_into(visitors::table).values(row).execute(conn).map(drop)
+pub fn insert(conn: &mut DbConn, row: &VisitorRow) -> Result<()> {
+    diesel::insert_into(visitors::table).values(row).execute(conn).map(drop).map_err(Into::into)
 }
 
 /// Replaces a visitor's details.
-pub fn update(conn: &mut DbConn, row: &VisitorRow) -> QueryResult<()> {
-    diesel::update(visitors::table.find(&row.id)).set(row).execute(conn).map(drop)
+pub fn update(conn: &mut DbConn, row: &VisitorRow) -> Result<()> {
+    diesel::update(visitors::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(drop)
+        .map_err(Into::into)
 }
 
 /// Removes a visitor; its rooms and messages go with it (foreign keys cascade).
-pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<()> {
-    diesel::delete(visitors::table.find(id)).execute(conn).map(drop)
+pub fn delete(conn: &mut DbConn, id: &str) -> Result<()> {
+    diesel::delete(visitors::table.find(id)).execute(conn).map(drop).map_err(Into::into)
 }
 
 diesel::define_sql_function! {
@@ -72,14 +82,14 @@ diesel::define_sql_function! {
 }
 
 /// The next `n` for a `guest-<n>` username.
-pub fn next_guest_number(conn: &mut DbConn) -> QueryResult<i64> {
+pub fn next_guest_number(conn: &mut DbConn) -> Result<i64> {
     // A sequence on PostgreSQL, so concurrent instances never queue on one row; SQLite has
     // one writer anyway.
     if let DbConn::Postgres(pg) = conn {
-        return diesel::select(nextval("guest_numbers")).get_result(pg);
+        return Ok(diesel::select(nextval("guest_numbers")).get_result(pg)?);
     }
     diesel::update(counters::table.find("guest"))
         .set(counters::value.eq(counters::value + 1))
         .execute(conn)?;
-    counters::table.find("guest").select(counters::value).first(conn)
+    counters::table.find("guest").select(counters::value).first(conn).map_err(Into::into)
 }

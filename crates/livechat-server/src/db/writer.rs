@@ -1,52 +1,106 @@
-//! The writer: one connection that commits every waiting write in one transaction.
+//! The writer: connections that commit every waiting write in one transaction (group commit).
 //!
-//! A request's write runs inside a savepoint of its own ([`Writer::write`]), so one failing
-//! request (a business error, a unique violation) rolls back only its own changes; writes
-//! that refuse before their first change and cannot collide ([`Writer::write_direct`]: a
-//! send) skip the savepoint, and a database error in one of them rolls back the whole batch.
 //! Callers are answered only after the commit that covers their change: a success is
-//! durable, and if the commit fails every caller of the batch gets 503 and may retry.
+//! durable, and if the commit fails every caller of the batch gets
+//! [`Error::Unavailable`] and may retry. A batch runs its writes in the order of their
+//! [`Key`]s, which is the lock order of the module documentation of [`crate::db`].
+//!
+//! A write is a [`Write`]: a closure, run inside a savepoint of its own so that its failure
+//! rolls back only its own changes, or one of the storage layer's own writes that refuse
+//! before their first change and need no savepoint ([`super::messages::Store`]). Only this
+//! module can make the [`Ran`] a write returns, so no other write can skip its savepoint.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::Connection;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{DbConn, DbManager};
-use crate::error::ApiError;
+use super::{DbConn, DbManager, Error, Key};
 
 /// How many writes one transaction takes at most.
 const MAX_BATCH: usize = 512;
-/// How many writes may wait for the writer before callers wait to enqueue.
+/// How many writes may wait for a writer before callers wait to enqueue.
 const QUEUE_DEPTH: usize = 8192;
 
-type Completion = Box<dyn FnOnce(Result<(), ApiError>) + Send>;
+/// A unit of work for the writer: what it returns, how it fails, and how it runs.
+pub trait Write: Send + 'static {
+    /// What the write returns once committed.
+    type Output: Send + 'static;
+    /// How it fails; the writer's own failures (timeouts, a rolled back batch) convert into it.
+    type Error: From<Error> + Send + 'static;
 
-/// What running a job left behind: how to answer its caller, and whether its failure may
-/// have left partial changes in the batch's transaction (only writes without a savepoint).
-struct Ran {
-    completion: Completion,
+    /// Runs the write in the batch's transaction.
+    fn run(self, conn: &mut DbConn) -> Ran<Self::Output, Self::Error>;
+}
+
+/// What running a write left behind: its outcome, and whether a failure may have left
+/// partial changes in the batch's transaction (then the whole batch is rolled back).
+pub struct Ran<T, E> {
+    outcome: Result<T, E>,
     poisoned: bool,
 }
 
+impl<T, E> Ran<T, E> {
+    /// The outcome of a write that takes no savepoint: every refusal it returns came before
+    /// its first change, but a storage error may have come after one.
+    pub(super) fn without_savepoint(outcome: Result<T, E>, failed_in_storage: bool) -> Self {
+        Self { poisoned: outcome.is_err() && failed_in_storage, outcome }
+    }
+}
+
+/// A closure is a write in a savepoint of its own.
+impl<F, T, E> Write for F
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<Error> + Send + 'static,
+{
+    type Output = T;
+    type Error = E;
+
+    fn run(self, conn: &mut DbConn) -> Ran<T, E> {
+        type Manager = <DbConn as Connection>::TransactionManager;
+        // A nested transaction is a savepoint inside the batch's transaction.
+        if let Err(err) = Manager::begin_transaction(conn) {
+            return Ran { outcome: Err(Error::from(err).into()), poisoned: true };
+        }
+        let outcome = self(conn);
+        let ended = match &outcome {
+            Ok(_) => Manager::commit_transaction(conn),
+            Err(_) => Manager::rollback_transaction(conn),
+        };
+        match ended {
+            Ok(()) => Ran { outcome, poisoned: false },
+            Err(err) => Ran { outcome: Err(Error::from(err).into()), poisoned: true },
+        }
+    }
+}
+
+type Completion = Box<dyn FnOnce(Result<(), Error>) + Send>;
+
+/// Runs a queued write; returns how to answer its caller once the batch ends, and whether
+/// the write failed after a change (the batch must then be rolled back).
+type RunJob = Box<dyn FnOnce(&mut DbConn) -> (Completion, bool) + Send>;
+
+/// A queued write.
 struct Job {
-    /// Jobs are run in the order of their keys (rooms), so concurrent transactions on
-    /// several instances take row locks in one order and cannot deadlock.
-    key: Option<String>,
-    run: Box<dyn FnOnce(&mut DbConn) -> Ran + Send>,
+    key: Key,
+    run: RunJob,
 }
 
 /// Handle to the writer threads.
 ///
 /// SQLite has one writer (the database has one write lock anyway). PostgreSQL has several,
-/// each with its own connection: a key (room, visitor or token) always goes to the same
-/// one, so writes to one room keep their order and two writers never contend for its lock.
+/// each with its own connection: a key always goes to the same one, so the writes of one
+/// room keep their order and two writers of one instance never contend for a row.
 #[derive(Clone)]
 pub struct Writer {
-    shards: std::sync::Arc<Vec<mpsc::Sender<Job>>>,
-    next: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    shards: Arc<Vec<mpsc::Sender<Job>>>,
+    next: Arc<AtomicUsize>,
     timeout: Duration,
 }
 
@@ -68,7 +122,7 @@ impl Writer {
                 queue
             })
             .collect();
-        Self { shards: std::sync::Arc::new(shards), next: Default::default(), timeout }
+        Self { shards: Arc::new(shards), next: Default::default(), timeout }
     }
 
     /// How many writes wait for the writers now.
@@ -76,82 +130,60 @@ impl Writer {
         self.shards.iter().map(|queue| QUEUE_DEPTH - queue.capacity()).sum()
     }
 
-    fn shard(&self, key: Option<&str>) -> &mpsc::Sender<Job> {
+    fn shard(&self, key: &Key) -> &mpsc::Sender<Job> {
         use std::hash::{Hash as _, Hasher as _};
         let index = match key {
-            Some(key) => {
+            Key::Fresh | Key::Many => self.next.fetch_add(1, Ordering::Relaxed),
+            key => {
                 let mut hasher = std::collections::hash_map::DefaultHasher::new();
                 key.hash(&mut hasher);
                 hasher.finish() as usize
             }
-            None => self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         };
         &self.shards[index % self.shards.len()]
     }
 
-    /// Runs `write` in the next transaction, inside a savepoint of its own, and returns its
-    /// result once that transaction is committed. `key` names the row the write locks (its
-    /// room), if any.
-    pub async fn write<T, F>(&self, key: Option<&str>, write: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
-    {
-        // A nested transaction is a savepoint inside the batch's transaction.
-        self.enqueue(key, move |conn| (conn.transaction(write), false)).await
-    }
-
-    /// Like [`Writer::write`], without the savepoint: for a write whose refusals (client
-    /// errors) all come before its first change, whose statements each apply fully or not at
-    /// all, and which cannot collide with another write (a taken id is an answer, not an
-    /// error). Any other error it returns may come after a change, so it rolls back the whole
-    /// batch: every caller of the batch gets 503 and may retry.
-    pub async fn write_direct<T, F>(&self, key: Option<&str>, write: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
-    {
-        self.enqueue(key, move |conn| {
-            let outcome = write(conn);
-            let poisoned = matches!(outcome, Err(ApiError::Internal(_) | ApiError::Unavailable(_)));
-            (outcome, poisoned)
-        })
-        .await
-    }
-
-    async fn enqueue<T, F>(&self, key: Option<&str>, write: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> (Result<T, ApiError>, bool) + Send + 'static,
-    {
+    /// Runs `write` in a coming transaction and returns its result once that transaction is
+    /// committed. `key` says what it locks (see the lock order in [`crate::db`]).
+    pub async fn write<W: Write>(&self, key: Key, write: W) -> Result<W::Output, W::Error> {
         let (done, result) = oneshot::channel();
         let job = Job {
-            key: key.map(str::to_owned),
+            key: key.clone(),
             run: Box::new(move |conn: &mut DbConn| {
-                let (outcome, poisoned) = write(conn);
-                let completion: Completion = Box::new(move |commit: Result<(), ApiError>| {
-                    let _ = done.send(commit.and(outcome));
+                let Ran { outcome, poisoned } = write.run(conn);
+                let completion: Completion = Box::new(move |commit: Result<(), Error>| {
+                    let _ = done.send(commit.map_err(W::Error::from).and(outcome));
                 });
-                Ran { completion, poisoned }
+                (completion, poisoned)
             }),
         };
-        let queue = self.shard(key);
+        let queue = self.shard(&key);
         let queued = async {
-            queue.send(job).await.map_err(|_| ApiError::unavailable("writer stopped"))?;
-            result.await.map_err(|_| ApiError::unavailable("write abandoned"))?
+            queue.send(job).await.map_err(|_| Error::unavailable("writer stopped"))?;
+            result.await.map_err(|_| Error::unavailable("write abandoned"))
         };
-        tokio::time::timeout(self.timeout, queued)
-            .await
-            .map_err(|_| ApiError::unavailable("database write timed out"))?
+        match tokio::time::timeout(self.timeout, queued).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(err)) => Err(err.into()),
+            Err(_) => Err(Error::unavailable("database write timed out").into()),
+        }
     }
 }
 
 fn run(manager: DbManager, mut conn: Option<DbConn>, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while let Some(job) = jobs.blocking_recv() {
-        batch.push(job);
-        while batch.len() < MAX_BATCH {
+    // A write that locks several keys waits for a transaction of its own.
+    let mut alone: Option<Job> = None;
+    loop {
+        let Some(first) = alone.take().or_else(|| jobs.blocking_recv()) else { break };
+        let first_alone = first.key == Key::Many;
+        batch.push(first);
+        while !first_alone && batch.len() < MAX_BATCH {
             match jobs.try_recv() {
+                Ok(job) if job.key == Key::Many => {
+                    alone = Some(job);
+                    break;
+                }
                 Ok(job) => batch.push(job),
                 Err(_) => break,
             }
@@ -180,6 +212,7 @@ fn run(manager: DbManager, mut conn: Option<DbConn>, mut jobs: mpsc::Receiver<Jo
 
 /// Runs and commits one batch; returns whether the connection is still usable.
 fn commit_batch(conn: &mut DbConn, batch: &mut Vec<Job>) -> bool {
+    type Manager = <DbConn as Connection>::TransactionManager;
     let begun = match conn {
         // A transaction that reads and then writes must hold the write lock from the start,
         // or SQLite fails it with SQLITE_BUSY instead of waiting.
@@ -195,12 +228,12 @@ fn commit_batch(conn: &mut DbConn, batch: &mut Vec<Job>) -> bool {
     let mut completions = Vec::with_capacity(batch.len());
     for job in batch.drain(..) {
         let panicked = match catch_unwind(AssertUnwindSafe(|| (job.run)(conn))) {
-            Ok(Ran { completion, poisoned: false }) => {
+            Ok((completion, false)) => {
                 completions.push(completion);
                 continue;
             }
-            Ok(Ran { completion, poisoned: true }) => {
-                tracing::warn!("a write without a savepoint failed; rolling back its batch");
+            Ok((completion, true)) => {
+                tracing::warn!("a write failed after a change; rolling back its batch");
                 completions.push(completion);
                 false
             }
@@ -209,15 +242,14 @@ fn commit_batch(conn: &mut DbConn, batch: &mut Vec<Job>) -> bool {
                 true
             }
         };
-        let rolled_back =
-            <DbConn as Connection>::TransactionManager::rollback_transaction(conn).is_ok();
+        let rolled_back = Manager::rollback_transaction(conn).is_ok();
         for completion in completions {
-            completion(Err(ApiError::unavailable("batch rolled back")));
+            completion(Err(Error::unavailable("batch rolled back")));
         }
         // The jobs not run yet are dropped with the batch (their callers get 503 too).
         return rolled_back && !panicked;
     }
-    match <DbConn as Connection>::TransactionManager::commit_transaction(conn) {
+    match Manager::commit_transaction(conn) {
         Ok(()) => {
             for completion in completions {
                 completion(Ok(()));
@@ -226,9 +258,9 @@ fn commit_batch(conn: &mut DbConn, batch: &mut Vec<Job>) -> bool {
         }
         Err(err) => {
             tracing::warn!(error = %err, "database commit failed");
-            let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
+            let _ = Manager::rollback_transaction(conn);
             for completion in completions {
-                completion(Err(ApiError::unavailable("commit failed")));
+                completion(Err(Error::unavailable("commit failed")));
             }
             false
         }

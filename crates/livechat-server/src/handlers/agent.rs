@@ -3,19 +3,19 @@
 
 use actix_web::{web, HttpRequest};
 use livechat_types::agent::{
-    self, chat_delete, chat_send, chat_update, close_room, info, login, logout, rooms, status,
+    chat_delete, chat_send, chat_update, close_room, info, login, logout, rooms, status,
 };
 use livechat_types::{ErrorCode, RoomId, Timestamp, VisitorToken};
 use serde_json::json;
 
 use super::{now, ok, page, Reply};
 use crate::auth::{self, Authed};
+use crate::db::messages::{Author, NewMessage, Store};
 use crate::db::models::{MessageRow, RoomRow};
 use crate::db::users::UserRow;
-use crate::db::{self, DbConn};
+use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{path_param, Body, Query};
-use crate::ids::random_id;
 use crate::{routing, validate, AppState};
 
 /// `POST /api/v1/login`
@@ -38,7 +38,9 @@ pub async fn login(
     let token = auth::new_auth_token();
     let (hash, user_id) = (auth::hash_token(&token), user.id.clone());
     state
-        .write(None, move |conn| Ok(db::users::insert_token(conn, &hash, &user_id, now())?))
+        .write(Key::User(user_id.clone()), move |conn: &mut DbConn| {
+            Ok::<_, ApiError>(db::users::insert_token(conn, &hash, &user_id, now())?)
+        })
         .await?;
     ok(login::Response {
         status: "success".into(),
@@ -70,10 +72,11 @@ fn me(user: &UserRow) -> login::Me {
 pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
-    Authed(_, Body(_)): Authed<Body<logout::Request>>,
+    Authed(user, Body(_)): Authed<Body<logout::Request>>,
 ) -> Reply<logout::Response> {
     let hash = auth::token_of(&req).map(|token| auth::hash_token(&token)).unwrap_or_default();
-    state.write(None, move |conn| Ok(db::users::delete_token(conn, &hash)?)).await?;
+    let revoke = move |conn: &mut DbConn| db::users::delete_token(conn, &hash);
+    state.write(Key::User(user.id), revoke).await?;
     ok(logout::Response {
         status: "success".into(),
         data: json!({"message": "You've been logged out!"}),
@@ -92,17 +95,13 @@ pub async fn set_status(
     };
     let new_status = req.status.clone();
     let agent_id = agent.id.clone();
-    let routed = state
-        .write(None, move |conn| {
-            db::users::set_status(conn, &agent.id, &new_status)?;
-            if available {
-                return routing::drain_queue(conn, now());
-            }
-            Ok(Vec::new())
-        })
-        .await?;
-    for assignment in &routed {
-        state.realtime.room_routed(assignment);
+    let set = move |conn: &mut DbConn| db::users::set_status(conn, &agent.id, &new_status);
+    state.write(Key::User(agent_id.clone()), set).await?;
+    if available {
+        // One write per queued room: routing never holds the agent's row and a room's at once.
+        for assignment in routing::drain_queue(&state.db).await? {
+            state.realtime.room_routed(&assignment);
+        }
     }
     state.realtime.agent_status_changed(&agent_id);
     ok(status::Response { status: req.status })
@@ -132,7 +131,7 @@ pub async fn list_rooms(
 /// are the same answer.
 fn agent_room(conn: &mut DbConn, agent: &UserRow, room_id: &RoomId) -> Result<RoomRow, ApiError> {
     db::rooms::lock(conn, room_id.as_str())?
-        .filter(|room| routing::may_act_in(agent, room))
+        .filter(|room| agent.may_act_in(room))
         .ok_or_else(|| ErrorCode::InvalidRoom.into())
 }
 
@@ -147,42 +146,17 @@ pub async fn send(
     if let Some(id) = &message.id {
         validate::message_id(id)?;
     }
-    let max_chars = state.config.message_max_chars;
-    let key = message.room_id.as_str().to_owned();
-    let row = state
-        .write(Some(&key), move |conn| {
-            let room = agent_room(conn, &agent, &message.room_id)?;
-            let replay = |stored: MessageRow| {
-                if stored.rid == room.id && stored.is_written_by_agent(&agent.id) && !stored.deleted
-                {
-                    Ok(stored)
-                } else {
-                    Err(ApiError::from(ErrorCode::DuplicateMessageId))
-                }
-            };
-            if let Some(id) = &message.id {
-                if let Some(stored) = db::messages::find(conn, id.as_str())? {
-                    return replay(stored);
-                }
-            }
-            if !room.open {
-                return Err(ErrorCode::RoomClosed.into());
-            }
-            if validate::chars(&message.text) > max_chars {
-                return Err(ErrorCode::MessageSizeExceeded.into());
-            }
-            let ts = db::rooms::next_ts(&room, now());
-            let id = message.id.clone().map_or_else(random_id, |id| id.0);
-            let row = MessageRow::from_agent(id, &room.id, &agent, message.text.clone(), ts);
-            if let Err(stored) = db::messages::insert_unless_taken(conn, &row)? {
-                return replay(stored.ok_or(ErrorCode::DuplicateMessageId)?);
-            }
-            db::rooms::record_message(conn, &room.id, ts, true)?;
-            Ok(row)
-        })
-        .await?;
+    let new = NewMessage {
+        author: Author::Agent(agent),
+        rid: message.room_id.0,
+        id: message.id.map(|id| id.0),
+        text: message.text,
+        now: now(),
+        max_chars: state.config.message_max_chars,
+    };
+    let row = state.write(Key::Room(new.rid.clone()), Store(new)).await??;
     state.realtime.message_changed(&row.rid, &row.id);
-    ok(chat_send::Response { message: row.to_wire() })
+    ok(chat_send::Response { message: row.into_wire() })
 }
 
 /// The agent's own message `id` in a room it may act in, while the room is open.
@@ -213,9 +187,9 @@ pub async fn update(
     validate::message_id(&req.message_id)?;
     validate::text(&req.text)?;
     let max_chars = state.config.message_max_chars;
-    let key = req.room_id.as_str().to_owned();
+    let key = Key::Room(req.room_id.as_str().to_owned());
     let row = state
-        .write(Some(&key), move |conn| {
+        .write(key, move |conn: &mut DbConn| -> Result<_, ApiError> {
             let (_, mut message) =
                 own_message(conn, &agent, &req.room_id, req.message_id.as_str())?;
             if validate::chars(&req.text) > max_chars {
@@ -245,7 +219,7 @@ pub async fn delete(
     let key = req.room_id.as_str().to_owned();
     let id = req.message_id.clone();
     let at = state
-        .write(Some(&key), move |conn| {
+        .write(Key::Room(key.clone()), move |conn: &mut DbConn| -> Result<_, ApiError> {
             let (_, message) = own_message(conn, &agent, &req.room_id, req.message_id.as_str())?;
             let at = now();
             db::messages::mark_deleted(conn, &message.id, at)?;
@@ -264,26 +238,14 @@ pub async fn close_room(
     validate::room_id(&req.rid)?;
     let key = req.rid.as_str().to_owned();
     let closed_id = state
-        .write(Some(&key), move |conn| {
+        .write(Key::Room(key.clone()), move |conn: &mut DbConn| -> Result<_, ApiError> {
             let room = agent_room(conn, &agent, &req.rid)?;
             if !room.open {
                 return Err(ErrorCode::RoomClosed.into());
             }
-            let now = now();
-            let closing = db::rooms::Closing {
-                at: now,
-                by_id: &agent.id,
-                by_username: &agent.username,
-                closer: "user",
-            };
-            db::rooms::close(conn, &room.id, &closing)?;
-            let ts = db::rooms::next_ts(&room, now);
-            let comment = req.comment.unwrap_or_default();
-            let mut closed = MessageRow::from_agent(random_id(), &room.id, &agent, comment, ts);
-            closed.kind = Some("livechat-close".to_owned());
-            db::messages::insert(conn, &closed)?;
-            db::rooms::record_message(conn, &room.id, ts, false)?;
-            Ok(closed.id)
+            let by = (agent.id.clone(), agent.username.clone(), agent.name.clone());
+            let closer = (agent.id.as_str(), agent.username.as_str(), "user");
+            super::room::close_room(conn, &room, by, closer, req.comment.unwrap_or_default())
         })
         .await?;
     state.realtime.message_changed(&key, &closed_id);
@@ -307,16 +269,5 @@ pub async fn info(state: web::Data<AppState>, req: HttpRequest) -> Reply<info::R
             Ok(db::users::find(conn, &agent_id)?.ok_or(ErrorCode::InvalidAgent)?)
         })
         .await?;
-    ok(info::Response { agent: public_agent(&agent) })
-}
-
-/// What visitors see of an agent.
-pub fn public_agent(agent: &UserRow) -> agent::Agent {
-    agent::Agent {
-        id: agent.id.clone(),
-        username: agent.username.clone(),
-        name: agent.name.clone(),
-        // Presence as the widget draws it (`online`, `away`, `busy`, `offline`).
-        status: if agent.is_available() { "online" } else { "offline" }.to_owned(),
-    }
+    ok(info::Response { agent: agent.to_public() })
 }

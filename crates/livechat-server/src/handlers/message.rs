@@ -10,12 +10,12 @@ use serde::Deserialize;
 
 use super::{now, ok, page, Reply};
 use crate::auth::Agent;
+use crate::db::messages::{Author, NewMessage, Store};
 use crate::db::models::{MessageRow, RoomRow, VisitorRow};
-use crate::db::{self, DbConn};
+use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{path_param, Body, Query};
-use crate::ids::random_id;
-use crate::{routing, validate, AppState, Config};
+use crate::{validate, AppState, Config};
 
 /// `POST /api/v1/livechat/message`
 pub async fn send(
@@ -28,57 +28,17 @@ pub async fn send(
     if let Some(id) = &req.id {
         validate::message_id(id)?;
     }
-    let max_chars = state.config.message_max_chars;
-    let key = req.room_id.as_str().to_owned();
-    // No savepoint: `store` refuses before its first change, and a taken id is an answer.
-    let row =
-        state.db.writer.write_direct(Some(&key), move |conn| store(conn, req, max_chars)).await?;
+    let new = NewMessage {
+        author: Author::Visitor { token: req.token.0 },
+        rid: req.room_id.0,
+        id: req.id.map(|id| id.0),
+        text: req.text,
+        now: now(),
+        max_chars: state.config.message_max_chars,
+    };
+    let row = state.write(Key::Room(new.rid.clone()), Store(new)).await??;
     state.realtime.message_changed(&row.rid, &row.id);
     ok(send::Response { message: row.into_wire() })
-}
-
-/// Stores a visitor's message, in the SPEC's order of checks: token, room, a retried `_id`,
-/// room open, text length.
-fn store(conn: &mut DbConn, req: send::Request, max_chars: usize) -> Result<MessageRow, ApiError> {
-    let id = req.id.as_ref().map_or_else(random_id, |id| id.as_str().to_owned());
-    let send = db::messages::NewMessage {
-        token: req.token.as_str(),
-        rid: req.room_id.as_str(),
-        id: &id,
-        text: &req.text,
-        now: now(),
-        fits: validate::chars(&req.text) <= max_chars,
-    };
-    let sender = match db::messages::send(conn, &send)? {
-        Ok(row) => return Ok(row),
-        Err(db::messages::NotStored::NoVisitor) => return Err(ErrorCode::InvalidToken.into()),
-        Err(db::messages::NotStored::Refused(sender)) => sender,
-    };
-    let open = sender.open.ok_or(ErrorCode::InvalidRoom)?;
-    if req.id.is_some() {
-        if let Some(stored) = db::messages::find(conn, &id)? {
-            return replay(stored, send.rid, &sender.visitor_id);
-        }
-    }
-    if !open {
-        return Err(ErrorCode::RoomClosed.into());
-    }
-    if !send.fits {
-        return Err(ErrorCode::MessageSizeExceeded.into());
-    }
-    // Open, short enough, yet not stored: the id was taken and the message holding it is
-    // gone (a visitor removed meanwhile).
-    Err(ErrorCode::DuplicateMessageId.into())
-}
-
-/// A retried send: the stored message when it is this visitor's in this room, else the id
-/// is someone else's (or a deleted message's, whose id stays reserved).
-fn replay(stored: MessageRow, rid: &str, visitor_id: &str) -> Result<MessageRow, ApiError> {
-    if stored.rid == rid && stored.is_written_by_visitor(visitor_id) && !stored.deleted {
-        Ok(stored)
-    } else {
-        Err(ErrorCode::DuplicateMessageId.into())
-    }
 }
 
 fn message_id_from_path(req: &HttpRequest) -> Result<MessageId, ApiError> {
@@ -156,9 +116,9 @@ pub async fn update(
     validate::room_id(&body.room_id)?;
     validate::text(&body.text)?;
     let config = state.config.clone();
-    let key = body.room_id.as_str().to_owned();
+    let key = Key::Room(body.room_id.as_str().to_owned());
     let row = state
-        .write(Some(&key), move |conn| {
+        .write(key, move |conn: &mut DbConn| -> Result<_, ApiError> {
             let (visitor, room) = visitor_and_room(conn, &body.token, &body.room_id)?;
             let mut message = own_message(conn, &id, &room, &visitor, config.allow_edit, &config)?;
             if validate::chars(&body.text) > config.message_max_chars {
@@ -223,7 +183,7 @@ pub async fn delete(
     let config = state.config.clone();
     let key = room_id.as_str().to_owned();
     let deleted = state
-        .write(Some(&key), move |conn| {
+        .write(Key::Room(key.clone()), move |conn: &mut DbConn| -> Result<_, ApiError> {
             let (visitor, room) = visitor_and_room(conn, &token, &room_id)?;
             let message = own_message(conn, &id, &room, &visitor, config.allow_delete, &config)?;
             let at = now();
@@ -261,31 +221,33 @@ pub async fn history(
     };
     let (limit, offset) = page(query.limit, query.offset, HISTORY_DEFAULT, HISTORY_MAX)?;
     let end = query.end.map(Timestamp::as_millis);
-    let rows = super::read_local(&state, move |conn| {
-        let allowed = match (&query.token, agent) {
-            (Some(token), _) => {
-                let (token, rid) = (token.as_str(), room_id.as_str());
-                let rows = db::messages::history_of_visitor(conn, token, rid, end, offset, limit)?;
-                if !rows.is_empty() {
-                    return Ok(rows);
+    let rows = state
+        .read(move |conn| {
+            let allowed = match (&query.token, agent) {
+                (Some(token), _) => {
+                    let (token, rid) = (token.as_str(), room_id.as_str());
+                    let rows =
+                        db::messages::history_of_visitor(conn, token, rid, end, offset, limit)?;
+                    if !rows.is_empty() {
+                        return Ok(rows);
+                    }
+                    // An empty page: no messages there, or not this visitor's room.
+                    let sender =
+                        db::messages::sender(conn, token, rid)?.ok_or(ErrorCode::InvalidToken)?;
+                    if sender.open.is_some() {
+                        return Ok(rows);
+                    }
+                    false
                 }
-                // An empty page: no messages there, or not this visitor's room.
-                let sender =
-                    db::messages::sender(conn, token, rid)?.ok_or(ErrorCode::InvalidToken)?;
-                if sender.open.is_some() {
-                    return Ok(rows);
-                }
-                false
+                (None, Some(Agent(agent))) => db::rooms::find(conn, room_id.as_str())?
+                    .is_some_and(|room| agent.may_act_in(&room)),
+                (None, None) => false,
+            };
+            if !allowed {
+                return Err(ErrorCode::InvalidRoom.into());
             }
-            (None, Some(Agent(agent))) => db::rooms::find(conn, room_id.as_str())?
-                .is_some_and(|room| routing::may_act_in(&agent, &room)),
-            (None, None) => false,
-        };
-        if !allowed {
-            return Err(ErrorCode::InvalidRoom.into());
-        }
-        Ok(db::messages::history(conn, room_id.as_str(), end, offset, limit)?)
-    })
-    .await?;
+            Ok(db::messages::history(conn, room_id.as_str(), end, offset, limit)?)
+        })
+        .await?;
     ok(history::Response { messages: rows.into_iter().map(MessageRow::into_wire).collect() })
 }

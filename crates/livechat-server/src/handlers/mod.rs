@@ -10,9 +10,7 @@ pub mod widget;
 use actix_web::web::Json;
 use livechat_types::{Success, Timestamp};
 
-use crate::db::DbConn;
-use crate::error::{ApiError, ApiResult};
-use crate::AppState;
+use crate::error::ApiResult;
 
 /// What a handler returns: the payload with `"success": true`, or an error envelope.
 pub type Reply<T> = ApiResult<Json<Success<T>>>;
@@ -41,21 +39,4 @@ pub fn page(
 /// The current time in epoch milliseconds.
 pub fn now() -> i64 {
     Timestamp::now().as_millis()
-}
-
-/// Runs a short read on SQLite at once, on this thread, when a pooled connection is free:
-/// a local file answers in microseconds and WAL readers do not wait for the writer, so
-/// handing the read to a blocking thread would cost more than the read. PostgreSQL reads
-/// (and SQLite reads while the pool is busy) go through [`AppState::read`].
-pub async fn read_local<T, F>(state: &AppState, read: F) -> Result<T, ApiError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
-{
-    if state.db.is_sqlite {
-        if let Some(mut conn) = state.db.pool.try_get() {
-            return read(&mut conn);
-        }
-    }
-    state.read(read).await
 }

@@ -14,7 +14,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// `GET /readyz`: the database answers (503 `service-unavailable` when it does not).
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.read(|conn| Ok(conn.batch_execute("SELECT 1")?)).await?;
+    state.read(|conn| Ok(conn.batch_execute("SELECT 1").map_err(crate::db::Error::from)?)).await?;
     Ok(HttpResponse::Ok().json(json!({"status": "ready", "success": true})))
 }
 

@@ -7,8 +7,9 @@ use livechat_types::ErrorCode;
 use serde_json::{json, Map, Value};
 
 use super::{now, ok, Reply};
-use crate::db::models::{MessageRow, RoomRow, VisitorRow};
-use crate::db::{self, is_unique_violation, DbConn};
+use crate::db::messages::{Author, NewMessage};
+use crate::db::models::{RoomRow, VisitorRow};
+use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{Body, Query};
 use crate::ids::random_id;
@@ -48,12 +49,10 @@ pub async fn open(
     if let Some(room) = found {
         return ok(open::Response { room: room.to_wire(&visitor, true), new_room: false });
     }
-    // Keyed by visitor: instances insert rooms in one order, so their unique-index waits
-    // cannot form a cycle.
-    let key = format!("visitor:{}", visitor.id);
+    let key = Key::Visitor(visitor.token.clone());
     let require_agent = state.config.require_online_agent;
     let (visitor, room, new_room, routed) = state
-        .write(Some(&key), move |conn| open_room(conn, visitor, source, require_agent, now()))
+        .write(key, move |conn: &mut DbConn| open_room(conn, visitor, source, require_agent, now()))
         .await?;
     if let Some(routed) = &routed {
         state.realtime.room_routed(routed);
@@ -62,7 +61,8 @@ pub async fn open(
 }
 
 /// Opens a room for `visitor` unless it has one; the partial unique index decides races.
-/// Returns the visitor, the room, whether it is new, and its agent if it got one.
+/// Returns the visitor, the room, whether it is new, and its agent if it got one. Locks the
+/// visitor's open-room slot and the new room (key [`Key::Visitor`]).
 fn open_room(
     conn: &mut DbConn,
     visitor: VisitorRow,
@@ -75,7 +75,7 @@ fn open_room(
     if let Some(room) = db::rooms::find_open_of_visitor(conn, &visitor.id)? {
         return Ok((visitor, room, false, None));
     }
-    let room = RoomRow {
+    let mut room = RoomRow {
         id: random_id(),
         visitor_id: visitor.id.clone(),
         fname: visitor.display_name().to_owned(),
@@ -83,7 +83,8 @@ fn open_room(
         msgs: 0,
         created_at: now,
         last_message_at: None,
-        last_ts: now,
+        // The started message takes `now`.
+        last_ts: now - 1,
         served_by_id: None,
         served_by_username: None,
         served_at: None,
@@ -95,31 +96,40 @@ fn open_room(
         source_type: source.to_owned(),
         updated_at: now,
     };
-    let started =
-        MessageRow::system(random_id(), &room.id, &visitor, "livechat-started", String::new(), now);
-    let inserted = conn.transaction(|conn| {
-        db::rooms::insert(conn, &room)?;
-        db::messages::insert(conn, &started)
-    });
-    match inserted {
-        Ok(()) => {
-            let mut room = room;
-            let routed = routing::route(conn, &mut room, now)?;
-            if routed.is_none() && require_agent {
-                // Rolls back this request's savepoint: nothing was stored.
-                return Err(ErrorCode::NoAgentOnline.into());
-            }
-            Ok((visitor, room, true, routed))
-        }
-        // Opened concurrently through another instance: that one is the visitor's room.
-        Err(err) if is_unique_violation(&err) => {
+    // In a savepoint of its own: a room opened concurrently through another instance is a
+    // unique violation that must not end this write.
+    match conn.transaction(|conn| db::rooms::insert(conn, &room)) {
+        Ok(()) => {}
+        Err(db::Error::Conflict(_)) => {
             let room = db::rooms::find_open_of_visitor(conn, &visitor.id)?.ok_or_else(|| {
                 anyhow::format_err!("open room vanished after a unique violation")
             })?;
-            Ok((visitor, room, false, None))
+            return Ok((visitor, room, false, None));
         }
-        Err(err) => Err(err.into()),
+        Err(err) => return Err(err.into()),
     }
+    let by = (visitor.id.clone(), visitor.username.clone(), visitor.display_name().to_owned());
+    let started = NewMessage {
+        author: Author::System { kind: "livechat-started", by },
+        rid: room.id.clone(),
+        id: None,
+        text: String::new(),
+        now,
+        max_chars: usize::MAX,
+    };
+    let started = db::messages::store(conn, &started)?.map_err(|refusal| {
+        anyhow::format_err!("a new room refused its first message: {refusal:?}")
+    })?;
+    let routed = routing::route(conn, &room, now)?;
+    if routed.is_none() && require_agent {
+        // Rolls back this write's savepoint: nothing was stored.
+        return Err(ErrorCode::NoAgentOnline.into());
+    }
+    // The room as stored: its first messages and its agent.
+    room = db::rooms::find(conn, &room.id)?
+        .ok_or_else(|| anyhow::format_err!("a new room vanished"))?;
+    debug_assert!(room.last_ts >= started.ts);
+    Ok((visitor, room, true, routed))
 }
 
 /// `widget` when the request carries the widget's cookies, else `api`.
@@ -144,7 +154,7 @@ pub async fn close(
     let key = req.room_id.as_str().to_owned();
     let rid = req.room_id.clone();
     let closed_id = state
-        .write(Some(&key), move |conn| {
+        .write(Key::Room(key.clone()), move |conn: &mut DbConn| -> Result<_, ApiError> {
             let visitor = db::visitors::find_by_token(conn, req.token.as_str())?
                 .ok_or(ErrorCode::InvalidToken)?;
             let room = db::rooms::lock_of_visitor(conn, req.room_id.as_str(), &visitor.id)?
@@ -152,26 +162,42 @@ pub async fn close(
             if !room.open {
                 return Err(ErrorCode::RoomClosed.into());
             }
-            let now = now();
-            let ts = db::rooms::next_ts(&room, now);
-            let closing = db::rooms::Closing {
-                at: now,
-                by_id: &visitor.id,
-                by_username: &visitor.username,
-                closer: "visitor",
-            };
-            db::rooms::close(conn, &room.id, &closing)?;
-            let text = CLOSED_BY_VISITOR.to_owned();
-            let message =
-                MessageRow::system(random_id(), &room.id, &visitor, "livechat-close", text, ts);
-            db::messages::insert(conn, &message)?;
-            db::rooms::record_message(conn, &room.id, ts, false)?;
-            Ok(message.id)
+            let by = (visitor.id.clone(), visitor.username.clone(), visitor.display_name().into());
+            let by_visitor = (visitor.id.as_str(), visitor.username.as_str(), "visitor");
+            close_room(conn, &room, by, by_visitor, CLOSED_BY_VISITOR.to_owned())
         })
         .await?;
     state.realtime.message_changed(&key, &closed_id);
     state.realtime.room_changed(&key);
     ok(close::Response { rid, comment: CLOSED_BY_VISITOR.to_owned() })
+}
+
+/// Closes an open `room` (locked by the caller) and stores its `livechat-close` message
+/// with `comment`, attributed to `by` (`(id, username, name)`); `closer` is `(id,
+/// username, "visitor"|"user")`. Returns the message's id.
+pub fn close_room(
+    conn: &mut DbConn,
+    room: &RoomRow,
+    by: (String, String, String),
+    closer: (&str, &str, &str),
+    comment: String,
+) -> Result<String, ApiError> {
+    let now = now();
+    let closing =
+        db::rooms::Closing { at: now, by_id: closer.0, by_username: closer.1, closer: closer.2 };
+    db::rooms::close(conn, &room.id, &closing)?;
+    let closed = NewMessage {
+        author: Author::System { kind: "livechat-close", by },
+        rid: room.id.clone(),
+        id: None,
+        text: comment,
+        now,
+        max_chars: usize::MAX,
+    };
+    let closed = db::messages::store(conn, &closed)?.map_err(|refusal| {
+        anyhow::format_err!("a closing room refused its message: {refusal:?}")
+    })?;
+    Ok(closed.id)
 }
 
 /// `GET /api/v1/livechat/config?token=&department=`. Always 200, also for unknown tokens.
@@ -192,7 +218,7 @@ pub async fn config(
                 Some(agent_id) => db::users::find(conn, agent_id)?,
                 None => None,
             };
-            let agent = agent.map(|agent| super::agent::public_agent(&agent));
+            let agent = agent.map(|agent| agent.to_public());
             let room = room.map(|room| room.to_wire(&visitor, true));
             Ok((online, Some(visitor.to_wire()), room, agent))
         })

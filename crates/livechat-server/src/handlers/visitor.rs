@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::{now, ok, Reply};
 use crate::db::models::VisitorRow;
-use crate::db::{self, is_unique_violation, DbConn};
+use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{path_param, Body};
 use crate::ids::random_id;
@@ -20,9 +20,9 @@ pub async fn register(
     Body(req): Body<register::Request>,
 ) -> Reply<register::Response> {
     validate::token(&req.visitor.token)?;
-    let key = format!("token:{}", req.visitor.token.as_str());
+    let key = Key::Visitor(req.visitor.token.as_str().to_owned());
     let row = state
-        .write(Some(&key), move |conn| upsert(conn, &req.visitor, now()))
+        .write(key, move |conn: &mut DbConn| upsert(conn, &req.visitor, now()))
         .await
         .map_err(ApiError::visitor_style)?;
     ok(register::Response { visitor: row.to_wire() })
@@ -57,7 +57,7 @@ fn upsert(
     match conn.transaction(|conn| db::visitors::insert(conn, &row)) {
         Ok(()) => Ok(row),
         // Registered concurrently (another instance): update that one instead.
-        Err(err) if is_unique_violation(&err) => {
+        Err(db::Error::Conflict(_)) => {
             let mut existing = db::visitors::find_by_token(conn, details.token.as_str())?
                 .ok_or_else(|| anyhow::format_err!("visitor vanished after a unique violation"))?;
             apply(&mut existing, details, now);
@@ -126,7 +126,8 @@ pub async fn get(state: web::Data<AppState>, req: HttpRequest) -> Reply<get::Res
 pub async fn delete(state: web::Data<AppState>, req: HttpRequest) -> Reply<delete::Response> {
     let token = token_from_path(&req)?;
     let removed = state
-        .write(None, move |conn| {
+        // Its rooms go with it: several keys, in a transaction of its own.
+        .write(Key::Many, move |conn: &mut DbConn| -> Result<_, ApiError> {
             let visitor = db::visitors::find_by_token(conn, token.as_str())?
                 .ok_or(ErrorCode::InvalidToken)?;
             if db::rooms::find_open_of_visitor(conn, &visitor.id)?.is_some() {

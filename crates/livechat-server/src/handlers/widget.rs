@@ -9,6 +9,7 @@ use livechat_types::{ErrorCode, Timestamp};
 use super::{now, ok, page, Reply};
 use crate::auth::Authed;
 use crate::db::offline::OfflineRow;
+use crate::db::{DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{Body, Query};
 use crate::ids::random_id;
@@ -38,7 +39,7 @@ pub async fn offline_message(
         department: req.department,
         created_at: now(),
     };
-    state.write(None, move |conn| Ok(db::offline::insert(conn, &row)?)).await?;
+    state.write(Key::Fresh, move |conn: &mut DbConn| db::offline::insert(conn, &row)).await?;
     ok(offline_message::Response { message: "Livechat offline message sent".into() })
 }
 
@@ -95,14 +96,14 @@ pub async fn custom_field(
     if req.key.trim().is_empty() {
         return Err(ApiError::Params("must have required property 'key'".into()));
     }
-    let key = format!("token:{}", req.token.as_str());
+    let key = Key::Visitor(req.token.as_str().to_owned());
     let field = custom_field::Field {
         key: req.key.clone(),
         value: req.value.clone(),
         overwrite: req.overwrite,
     };
     state
-        .write(Some(&key), move |conn| {
+        .write(key, move |conn: &mut DbConn| -> Result<_, ApiError> {
             let mut visitor = db::visitors::find_by_token(conn, req.token.as_str())?
                 .ok_or(ErrorCode::InvalidToken)?;
             let mut fields: serde_json::Map<String, serde_json::Value> = visitor

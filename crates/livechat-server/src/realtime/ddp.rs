@@ -29,7 +29,7 @@ pub fn message(row: &MessageRow) -> Value {
 
 /// What visitors see of an agent (`agentData`): the same as `livechat/agent.info`.
 pub fn agent(agent: &UserRow) -> Value {
-    serde_json::to_value(crate::handlers::agent::public_agent(agent)).unwrap_or(Value::Null)
+    serde_json::to_value(agent.to_public()).unwrap_or(Value::Null)
 }
 
 /// An event on a stream: `{"msg":"changed","collection":<stream>,"id":"id","fields":...}`.
@@ -108,17 +108,23 @@ mod tests {
 
     #[test]
     fn messages_carry_ejson_dates() {
-        let agent = UserRow {
-            id: "a1".into(),
-            username: "agent".into(),
-            name: "Agent".into(),
-            password_hash: String::new(),
-            role: "agent".into(),
-            status: "available".into(),
-            last_assigned_at: 0,
-            created_at: 0,
+        let mut row = MessageRow {
+            id: "m1".into(),
+            rid: "r1".into(),
+            msg: "hi".into(),
+            ts: 1_000,
+            updated_at: 1_000,
+            author_id: "a1".into(),
+            author_username: "agent".into(),
+            author_name: Some("Agent".into()),
+            visitor_id: None,
+            alias: None,
+            kind: None,
+            edited_at: None,
+            edited_by_id: None,
+            edited_by_username: None,
+            deleted: false,
         };
-        let mut row = MessageRow::from_agent("m1".into(), "r1", &agent, "hi".into(), 1_000);
         row.edited_at = Some(2_000);
         row.updated_at = 2_000;
         let value = message(&row);

@@ -127,7 +127,7 @@ impl Dispatcher {
     fn read<T>(
         &self,
         conn: &mut Option<PooledConn>,
-        read: impl FnOnce(&mut db::DbConn) -> QueryResult<T>,
+        read: impl FnOnce(&mut db::DbConn) -> db::Result<T>,
     ) -> Option<T> {
         if conn.is_none() {
             match self.pool.get() {
@@ -151,7 +151,7 @@ impl Dispatcher {
 }
 
 /// The `stream-livechat-room` event for room `rid`: `agentData` when an agent serves it.
-fn room_event(conn: &mut db::DbConn, rid: &str) -> QueryResult<Option<Value>> {
+fn room_event(conn: &mut db::DbConn, rid: &str) -> db::Result<Option<Value>> {
     let Some(room) = db::rooms::find(conn, rid)? else { return Ok(None) };
     let Some(agent_id) = room.served_by_id else { return Ok(None) };
     let agent = db::users::find(conn, &agent_id)?;
@@ -159,7 +159,7 @@ fn room_event(conn: &mut db::DbConn, rid: &str) -> QueryResult<Option<Value>> {
 }
 
 /// Agent `agent_id`'s status as visitors see it, and the open rooms it serves.
-fn served_rooms(conn: &mut db::DbConn, agent_id: &str) -> QueryResult<(Value, Vec<String>)> {
+fn served_rooms(conn: &mut db::DbConn, agent_id: &str) -> db::Result<(Value, Vec<String>)> {
     let Some(agent) = db::users::find(conn, agent_id)? else { return Ok((Value::Null, vec![])) };
     let status = ddp::agent(&agent)["status"].clone();
     let rooms = rooms::table

@@ -4,17 +4,15 @@
 //! sees only its own rooms. An agent (after `login`) sees the rooms it serves and the queued
 //! rooms it may take; an admin sees every room. Visibility is checked when subscribing.
 
-use diesel::QueryResult;
 use serde_json::{json, Value};
 
 use super::ddp;
 use super::hub::{Stream, Topic};
 use super::session::{Connection, Ending};
+use crate::auth;
 use crate::db::models::RoomRow;
 use crate::db::users::UserRow;
 use crate::db::{self, DbConn};
-use crate::error::ApiError;
-use crate::{auth, routing};
 
 /// Most subscriptions one connection may hold.
 const MAX_SUBSCRIPTIONS: usize = 256;
@@ -62,7 +60,8 @@ impl Connection {
         let hash = auth::hash_token(token);
         let user = self
             .state
-            .read(move |conn| Ok(db::users::find_by_token(conn, &hash)?))
+            .db
+            .read(move |conn| db::users::find_by_token(conn, &hash))
             .await
             .map_err(server_error)?;
         let Some(user) = user else {
@@ -139,13 +138,13 @@ impl Connection {
 
     /// The username under which this connection may see room `rid`, if it may: the room's
     /// visitor (by `token`), or the logged-in agent.
-    async fn viewer(&self, rid: &str, token: Option<String>) -> Result<Option<String>, ApiError> {
+    async fn viewer(&self, rid: &str, token: Option<String>) -> db::Result<Option<String>> {
         if rid.is_empty() || rid.chars().count() > 64 {
             return Ok(None);
         }
         let (rid, agent) = (rid.to_owned(), self.agent.clone());
         let token = token.filter(|token| valid_token(token));
-        self.state.read(move |conn| Ok(viewer(conn, &rid, token.as_deref(), agent)?)).await
+        self.state.db.read(move |conn| viewer(conn, &rid, token.as_deref(), agent)).await
     }
 }
 
@@ -154,7 +153,7 @@ fn viewer(
     rid: &str,
     token: Option<&str>,
     agent: Option<UserRow>,
-) -> QueryResult<Option<String>> {
+) -> db::Result<Option<String>> {
     let Some(room) = db::rooms::find(conn, rid)? else { return Ok(None) };
     if let Some(token) = token {
         if let Some(visitor) = db::visitors::find_by_token(conn, token)? {
@@ -168,7 +167,7 @@ fn viewer(
 
 /// Agents watch the rooms they may act in, plus the queue (rooms they may take).
 fn may_watch(agent: &UserRow, room: &RoomRow) -> bool {
-    routing::may_act_in(agent, room) || (room.open && room.served_by_id.is_none())
+    agent.may_act_in(room) || (room.open && room.served_by_id.is_none())
 }
 
 /// The visitor token in a subscription or method argument: `{token}` or `{visitorToken}`,
@@ -195,9 +194,9 @@ fn not_allowed() -> Value {
 }
 
 /// A database failure, as a DDP error; the cause is logged, never sent.
-fn server_error(err: ApiError) -> Value {
+fn server_error(err: db::Error) -> Value {
     match err {
-        ApiError::Unavailable(_) => ddp::error(json!(503), "service-unavailable"),
+        db::Error::Unavailable(_) => ddp::error(json!(503), "service-unavailable"),
         other => {
             tracing::error!(error = %other, "realtime request failed");
             ddp::error(json!(500), "Internal server error")

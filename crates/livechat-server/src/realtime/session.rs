@@ -17,7 +17,6 @@ use tokio::time::{timeout, Instant};
 use super::ddp;
 use super::hub::{Frame, Hub};
 use crate::db::users::UserRow;
-use crate::error::ApiError;
 use crate::limits::ClientIp;
 use crate::AppState;
 
@@ -35,9 +34,12 @@ pub async fn websocket(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let (response, session, stream) = actix_ws::handle(&req, body)
-        .map_err(|_| ApiError::Params("expected a WebSocket upgrade".into()))?;
+) -> HttpResponse {
+    let Ok((response, session, stream)) = actix_ws::handle(&req, body) else {
+        let code = livechat_types::ErrorCode::InvalidParams;
+        let body = livechat_types::ErrorBody::described("expected a WebSocket upgrade", &code);
+        return HttpResponse::BadRequest().json(body);
+    };
     let stream =
         stream.max_frame_size(MAX_FRAME).aggregate_continuations().max_continuation_size(MAX_FRAME);
     let client = req.extensions().get::<ClientIp>().map(|ClientIp(ip)| *ip);
@@ -55,7 +57,7 @@ pub async fn websocket(
         client,
     };
     actix_web::rt::spawn(connection.run(stream, membership.outbox));
-    Ok(response)
+    response
 }
 
 /// Leaves the hub when the connection ends, however it ends.

@@ -301,7 +301,6 @@ impl TestApp {
             password_hash: hash,
             role: role.to_owned(),
             status: "not-available".to_owned(),
-            last_assigned_at: 0,
             created_at: livechat_types::Timestamp::now().as_millis(),
         };
         db::users::insert(&mut conn, &row).expect("insert user");

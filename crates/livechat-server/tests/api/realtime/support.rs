@@ -144,7 +144,6 @@ pub fn add_agent(app: &TestApp, username: &str, role: &str, status: &str) -> Tes
         password_hash: "unused".to_owned(),
         role: role.to_owned(),
         status: status.to_owned(),
-        last_assigned_at: 0,
         created_at: now,
     };
     db::users::insert(&mut conn, &row).expect("insert user");
