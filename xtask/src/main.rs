@@ -232,11 +232,12 @@ fn e2e(which: &str) -> Result<Outcome, String> {
         result?;
         secrets.check(&[log])?;
         if *backend == "postgres" {
-            // Several instances on one database, and an outage between server and database.
+            // Several instances on one database, and an outage between server and database;
+            // each test makes a database of its own.
             run(cargo()
                 .args(["test", "-p", "livechat-sdk", "--features", "e2e", "--test", "cluster"])
                 .env("LIVECHAT_SERVER_BIN", server::binary())
-                .env("LIVECHAT_CLUSTER_DB_URL", database.url()))?;
+                .env("LIVECHAT_TEST_PG_URL", pg::admin_url()))?;
         }
     }
     Ok(outcome)

@@ -38,11 +38,10 @@ struct Tally {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn outage_gives_503_and_recovers_without_loss() {
-    let (_, url) = setup();
+    let (bin, url) = setup();
     let (upstream, _) = through_proxy(&url, None);
     let proxy = Proxy::start(upstream).await;
     let (_, proxied) = through_proxy(&url, Some(proxy.address));
-    let (bin, _) = setup();
     let server =
         Instance::start(&bin, &proxied, &["--db-pool-size", "4", "--db-timeout-ms", "2000"]).await;
     let client = Client::builder(&server.url)
