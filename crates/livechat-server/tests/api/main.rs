@@ -14,6 +14,7 @@ mod openapi;
 mod realtime;
 mod room;
 mod routing;
+mod store;
 mod visitor;
 mod widget;
 
@@ -74,10 +75,27 @@ enum TestDb {
     Postgres { admin_url: String, name: String },
 }
 
-impl TestDb {
-    fn create() -> (Self, String) {
+/// The backend a test database lives on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestBackend {
+    Sqlite,
+    Postgres,
+}
+
+impl TestBackend {
+    /// The backend the suite runs on: `LIVECHAT_TEST_BACKEND=postgres`, else SQLite.
+    pub fn configured() -> Self {
         match std::env::var("LIVECHAT_TEST_BACKEND").as_deref() {
-            Ok("postgres") => {
+            Ok("postgres") => Self::Postgres,
+            _ => Self::Sqlite,
+        }
+    }
+}
+
+impl TestDb {
+    fn create(backend: TestBackend) -> (Self, String) {
+        match backend {
+            TestBackend::Postgres => {
                 let admin_url = std::env::var("LIVECHAT_TEST_PG_URL")
                     .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
                 let name = format!("lc_{}", livechat_server::ids::random_id().to_lowercase());
@@ -94,7 +112,7 @@ impl TestDb {
                 };
                 (Self::Postgres { admin_url, name }, url)
             }
-            _ => {
+            TestBackend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temporary folder");
                 let path = dir.path().join("livechat.db").display().to_string();
                 (Self::Sqlite(dir), path)
@@ -130,7 +148,12 @@ impl TestApp {
     }
 
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
-        let (db, url) = TestDb::create();
+        Self::on(TestBackend::configured(), adjust).await
+    }
+
+    /// A server on `backend`, whatever the suite runs on.
+    pub async fn on(backend: TestBackend, adjust: impl FnOnce(&mut Config)) -> Self {
+        let (db, url) = TestDb::create(backend);
         let mut config = Config::with_database(url.clone());
         // These tests make thousands of requests from one address; the limits have their
         // own tests, which switch them back on.
