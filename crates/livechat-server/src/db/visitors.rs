@@ -1,7 +1,7 @@
 //! The `visitors` table.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::Text;
 
 use super::models::VisitorRow;
 use super::schema::{counters, visitors};
@@ -25,25 +25,13 @@ struct FindByToken<'a> {
 }
 
 impl diesel::query_builder::Query for FindByToken<'_> {
-    type SqlType = (
-        Text,
-        Text,
-        Text,
-        Nullable<Text>,
-        Nullable<Text>,
-        Nullable<Text>,
-        Nullable<Text>,
-        Nullable<Text>,
-        BigInt,
-        BigInt,
-    );
+    type SqlType = visitors::SqlType;
 }
 
 fixed_statement!(FindByToken, |this, out, _pg| {
-    out.push_sql(
-        "SELECT id, token, username, name, email, phone, department, custom_fields, \
-         created_at, updated_at FROM visitors WHERE token = ",
-    );
+    out.push_sql("SELECT ");
+    visitors::all_columns.walk_ast(out.reborrow())?;
+    out.push_sql(" FROM visitors WHERE token = ");
     out.push_bind_param::<Text, _>(&this.token)?;
 });
 
