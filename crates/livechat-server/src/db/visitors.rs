@@ -59,9 +59,20 @@ pub fn update(conn: &mut DbConn, row: &VisitorRow) -> Result<()> {
         .map_err(Into::into)
 }
 
-/// Removes a visitor; its rooms and messages go with it (foreign keys cascade).
+/// Removes a visitor; its rooms and messages go with it (foreign keys cascade). Locks its
+/// rooms, in id order, before the visitor (the lock order of [`super`]): a write of its own
+/// ([`super::Key::Many`]).
 pub fn delete(conn: &mut DbConn, id: &str) -> Result<()> {
-    diesel::delete(visitors::table.find(id)).execute(conn).map(drop).map_err(Into::into)
+    if let DbConn::Postgres(pg) = conn {
+        super::schema::rooms::table
+            .filter(super::schema::rooms::visitor_id.eq(id))
+            .order(super::schema::rooms::id.asc())
+            .select(super::schema::rooms::id)
+            .for_update()
+            .load::<String>(pg)?;
+    }
+    diesel::delete(visitors::table.find(id)).execute(conn)?;
+    Ok(())
 }
 
 diesel::define_sql_function! {
