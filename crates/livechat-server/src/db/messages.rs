@@ -515,3 +515,18 @@ fixed_statement!(History, |this, out, _pg| {
     out.push_sql(" + 0) OFFSET ");
     out.push_bind_param::<BigInt, _>(&this.offset)?;
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_insert_column_list_is_the_schemas() {
+        let names = message_column_names();
+        let listed: Vec<&str> = names.split(", ").collect();
+        assert_eq!(listed.len(), 15, "{names}");
+        assert_eq!(&listed[..4], ["\"id\"", "\"rid\"", "\"msg\"", "\"ts\""], "{names}");
+        assert_eq!(listed.last(), Some(&"\"deleted\""), "{names}");
+        assert!(!names.contains("messages") && !names.contains("--"), "{names}");
+    }
+}
