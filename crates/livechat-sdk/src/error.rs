@@ -6,8 +6,9 @@ use livechat_types::ErrorCode;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The server answered with the API's error envelope.
-    #[error("server returned {code} (HTTP {status})")]
+    /// The server answered with the API's error envelope. Displayed as the code and status,
+    /// followed by the server's `error` text when it says more than the code.
+    #[error("server returned {code} (HTTP {status}){}", detail(.code, .message))]
     Api {
         /// HTTP status.
         status: u16,
@@ -77,6 +78,18 @@ impl Error {
     }
 }
 
+/// `": <text>"` when the server's `error` text says more than its code, else nothing: a
+/// bare `invalid-token` or `[invalid-token]` would only repeat it.
+fn detail(code: &ErrorCode, message: &str) -> String {
+    let text = message.trim();
+    let bracketed = text.strip_prefix('[').and_then(|rest| rest.strip_suffix(']'));
+    if text.is_empty() || text == code.as_str() || bracketed == Some(code.as_str()) {
+        String::new()
+    } else {
+        format!(": {text}")
+    }
+}
+
 /// Building a [`crate::Client`] failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -87,4 +100,43 @@ pub enum BuildError {
     /// The HTTP client could not be built.
     #[error(transparent)]
     Http(#[from] reqwest::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use livechat_types::ErrorBody;
+
+    use super::*;
+
+    /// The error as the client builds it from a reply body.
+    fn api_error(status: u16, body: &str) -> Error {
+        let body: ErrorBody = serde_json::from_str(body).expect("an error envelope");
+        Error::Api { status, code: body.code(), message: body.error, retry_after: None }
+    }
+
+    #[test]
+    fn display_keeps_the_servers_detail() {
+        let err = api_error(
+            400,
+            r#"{"success":false,"error":"'msg' must NOT be empty [invalid-params]","errorType":"invalid-params"}"#,
+        );
+        assert_eq!(
+            err.to_string(),
+            "server returned invalid-params (HTTP 400): 'msg' must NOT be empty [invalid-params]"
+        );
+    }
+
+    #[test]
+    fn display_does_not_repeat_a_bare_code() {
+        let err = api_error(400, r#"{"success":false,"error":"invalid-token"}"#);
+        assert_eq!(err.to_string(), "server returned invalid-token (HTTP 400)");
+        let err = api_error(
+            400,
+            r#"{"success":false,"error":"[invalid-token]","errorType":"invalid-token"}"#,
+        );
+        assert_eq!(err.to_string(), "server returned invalid-token (HTTP 400)");
+        let err =
+            api_error(401, r#"{"success":false,"error":"You must be logged in to do this."}"#);
+        assert_eq!(err.to_string(), "server returned You must be logged in to do this. (HTTP 401)");
+    }
 }
