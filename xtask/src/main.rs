@@ -25,6 +25,21 @@ use std::time::Instant;
 
 use util::{cargo, run, Outcome};
 
+/// What `cargo xtask --help` prints, and what a missing or unknown command is answered with.
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  ci                         format, lint, all tests on SQLite and PostgreSQL, e2e, compat, browser
+  e2e [sqlite|postgres|all]  SDK scenarios against the real server binary
+  compat                     real third-party clients against the real server binary
+  widget                     the stock Rocket.Chat widget from npm into ./livechat-widget
+  browser                    that widget served by the real server, in headless Chromium
+  bench                      throughput and latency against an echo reference (wrk)
+  faults                     crash, outage, full-disk and abuse tests on SQLite and PostgreSQL
+  schemathesis               schemathesis (PyPI) against /api/v1/openapi.json
+  help                       this text (also -h, --help)";
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -36,19 +51,16 @@ fn main() -> ExitCode {
         Some("schemathesis") => schemathesis::run_all().map(|_| ()),
         Some("widget") => widget::run(),
         Some("browser") => browser::run_all().map(|_| ()),
-        _ => {
-            eprintln!(
-                "usage: cargo xtask <command>\n\n\
-                 commands:\n  \
-                 ci                         format, lint, all tests on SQLite and PostgreSQL, e2e, compat, browser\n  \
-                 e2e [sqlite|postgres|all]  SDK scenarios against the real server binary\n  \
-                 compat                     real third-party clients against the real server binary\n  \
-                 widget                     the stock Rocket.Chat widget from npm into ./livechat-widget\n  \
-                 browser                    that widget served by the real server, in headless Chromium\n  \
-                 bench                      throughput and latency against an echo reference (wrk)\n  \
-                 faults                     crash, outage, full-disk and abuse tests on SQLite and PostgreSQL\n  \
-                 schemathesis               schemathesis (PyPI) against /api/v1/openapi.json"
-            );
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(unknown) => {
+            eprintln!("xtask: unknown command {unknown:?}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        None => {
+            eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
     };
