@@ -1,34 +1,17 @@
-//! Agent authentication: password hashes, auth tokens, and the `Agent` extractor.
+//! Agent authentication: auth tokens and the `Agent` extractor. Passwords are checked in
+//! [`crate::password`].
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use livechat_types::ErrorCode;
 use sha2::{Digest, Sha256};
 
 use crate::db::users::UserRow;
 use crate::error::ApiError;
 use crate::{db, AppState};
-
-/// Hashes a password with Argon2id and a random salt.
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|err| anyhow::format_err!("cannot hash the password: {err}"))
-}
-
-/// Whether `password` matches a stored hash.
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-}
 
 /// A fresh auth token (two random UUIDs, 64 hex characters).
 pub fn new_auth_token() -> String {
@@ -99,15 +82,6 @@ pub fn token_of(req: &HttpRequest) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_verify() {
-        let hash = hash_password("correct horse").expect("hash");
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse", &hash));
-        assert!(!verify_password("wrong", &hash));
-        assert!(!verify_password("correct horse", "not a hash"));
-    }
 
     #[test]
     fn tokens_are_random_and_hashed() {

@@ -4,11 +4,11 @@ use std::io::BufRead as _;
 
 use diesel::Connection as _;
 
-use crate::auth::hash_password;
 use crate::config::{Config, UserCommand};
 use crate::db::users::UserRow;
 use crate::db::{self, DbManager};
 use crate::ids::random_id;
+use crate::password::{Passwords, Settings};
 
 /// Runs a `user` subcommand; migrations are applied first. Returns what to print.
 pub fn run_user(config: &Config, command: UserCommand) -> anyhow::Result<String> {
@@ -26,11 +26,12 @@ pub fn run_user(config: &Config, command: UserCommand) -> anyhow::Result<String>
                 password.chars().count() >= 8,
                 "the password needs at least 8 characters"
             );
+            let password_hash = Passwords::new(Settings::default()).hash_blocking(password)?;
             let row = UserRow {
                 id: random_id(),
                 name: name.unwrap_or_else(|| username.clone()),
                 username,
-                password_hash: hash_password(password)?,
+                password_hash,
                 role,
                 status: "not-available".into(),
                 created_at: livechat_types::Timestamp::now().as_millis(),

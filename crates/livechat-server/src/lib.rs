@@ -12,6 +12,7 @@ pub mod limits;
 pub mod logging;
 pub mod metrics;
 pub mod openapi;
+pub mod password;
 pub mod realtime;
 pub mod routes;
 pub mod routing;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub realtime: realtime::Realtime,
     /// Rate limits and the trusted proxies.
     pub limits: limits::Limits,
+    /// The bounded pool that checks passwords.
+    pub passwords: password::Passwords,
 }
 
 impl AppState {
@@ -57,7 +60,8 @@ impl AppState {
             realtime::Realtime::start(config.backend(), config.db_timeout(), db.pool.clone());
         let metrics = metrics::Metrics::new()?;
         let limits = limits::Limits::new(&config);
-        Ok(Self { config, db, metrics, bound: OnceLock::new(), realtime, limits })
+        let passwords = password::Passwords::new(password::Settings::default());
+        Ok(Self { config, db, metrics, bound: OnceLock::new(), realtime, limits, passwords })
     }
 
     /// The base URL browsers reach this server at, without a trailing slash: `--public-url`,

@@ -60,6 +60,12 @@ impl Instance {
         Self { child, url, log }
     }
 
+    /// Its process id, while it runs.
+    #[allow(dead_code)] // read by the e2e suite's login flood test
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Its log so far.
     pub async fn log(&self) -> Vec<String> {
         self.log.lock().await.clone()

@@ -10,11 +10,7 @@ use futures_util::TryStreamExt as _;
 use livechat_sdk::types::message::send;
 use livechat_sdk::{Client, Error, RetryPolicy};
 
-use crate::fresh_token;
-
-#[path = "../cluster/process.rs"]
-#[allow(dead_code)]
-mod process;
+use crate::{fresh_token, process};
 
 #[tokio::test]
 async fn a_rate_limited_send_waits_for_retry_after_and_is_stored_once() {

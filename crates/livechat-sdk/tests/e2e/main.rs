@@ -5,9 +5,14 @@ mod agent;
 mod errors;
 mod flow;
 mod limits;
+mod login_flood;
 mod realtime;
 mod retry;
 
+// A server of a test's own, for the tests of the limits.
+#[path = "../cluster/process.rs"]
+#[allow(dead_code)]
+mod process;
 #[path = "../common/secrets.rs"]
 mod secrets;
 pub use secrets::record_secret;

@@ -1,7 +1,7 @@
 //! Agent endpoints: login, availability, rooms, replies and closing (SPEC section 6), and
 //! `livechat/agent.info` for visitors.
 
-use actix_web::{web, HttpRequest};
+use actix_web::{web, HttpMessage as _, HttpRequest};
 use livechat_types::agent::{
     chat_delete, chat_send, chat_update, close_room, info, login, logout, rooms, status,
 };
@@ -16,25 +16,24 @@ use crate::db::users::UserRow;
 use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{path_param, Body, Query};
+use crate::limits::ClientIp;
 use crate::{routing, validate, AppState};
 
 /// `POST /api/v1/login`
 pub async fn login(
     state: web::Data<AppState>,
+    http: HttpRequest,
     Body(req): Body<login::Request>,
 ) -> Reply<login::Response> {
     let username = req.user.trim().to_owned();
     state.limits.check_login(&username)?;
+    let client = http.extensions().get::<ClientIp>().map(|ClientIp(ip)| *ip);
     let user = state.read(move |conn| Ok(db::users::find_by_username(conn, &username)?)).await?;
-    // Argon2 is deliberately slow: it runs on the blocking pool, outside the database
-    // timeout. Unknown users are checked against a dummy hash so timing does not tell.
-    let user = web::block(move || {
-        let hash = user.as_ref().map_or(dummy_hash(), |user| user.password_hash.as_str());
-        let valid = auth::verify_password(&req.password, hash);
-        user.filter(|_| valid)
-    })
-    .await?
-    .ok_or(ErrorCode::NotLoggedIn)?;
+    // Argon2 is deliberately slow and memory-hungry: it runs on the bounded password pool,
+    // which answers 429 when it is full. Unknown users cost the same work.
+    let stored = user.as_ref().map(|user| user.password_hash.clone());
+    let valid = state.passwords.verify(client, req.password, stored).await?;
+    let user = user.filter(|_| valid).ok_or(ErrorCode::NotLoggedIn)?;
     let token = auth::new_auth_token();
     let (hash, user_id) = (auth::hash_token(&token), user.id.clone());
     state
@@ -46,12 +45,6 @@ pub async fn login(
         status: "success".into(),
         data: login::Credentials { user_id: user.id.clone(), auth_token: token, me: me(&user) },
     })
-}
-
-/// An Argon2 hash of a random password, verified against for unknown usernames.
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| auth::hash_password(&auth::new_auth_token()).unwrap_or_default())
 }
 
 fn me(user: &UserRow) -> login::Me {

@@ -20,6 +20,7 @@ mod widget;
 
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
+use livechat_server::password::{Passwords, Settings};
 use livechat_server::{AppState, Config};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -130,6 +131,13 @@ impl Drop for TestDb {
             }
         }
     }
+}
+
+/// The password pool the tests' users are hashed on (one hash at a time, see
+/// [`TestApp::add_user`]).
+fn passwords() -> &'static Passwords {
+    static PASSWORDS: std::sync::OnceLock<Passwords> = std::sync::OnceLock::new();
+    PASSWORDS.get_or_init(|| Passwords::new(Settings::default()))
 }
 
 /// A running server with its own database.
@@ -308,7 +316,7 @@ impl TestApp {
         let hash = match hashes.iter().find(|(known, _)| known == password) {
             Some((_, hash)) => hash.clone(),
             None => {
-                let hash = livechat_server::auth::hash_password(password).expect("hash");
+                let hash = passwords().hash_blocking(password).expect("hash");
                 hashes.push((password.to_owned(), hash.clone()));
                 hash
             }
