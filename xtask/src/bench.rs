@@ -1,5 +1,20 @@
-//! `cargo xtask bench`: our server against a storage-free echo reference, with wrk, on
-//! SQLite and PostgreSQL. Never part of `ci`: it measures, it does not test.
+//! `cargo xtask bench`: our server against a storage-free echo reference: throughput and
+//! latency with wrk on SQLite and PostgreSQL, and instructions per request with callgrind
+//! on SQLite ([`callgrind`]). Never part of `ci`: it measures, it does not test. It prints
+//! the tables and writes them to `target/bench/report.md`.
+//!
+//! Environment: `BENCH_SECONDS` (default 5) per wrk run; `BENCH_BACKENDS` (default
+//! `sqlite,postgres`) for wrk, callgrind running only when it names SQLite;
+//! `BENCH_CALLGRIND_SECONDS` (default 5) of counted load per workload under callgrind;
+//! `BENCH_ONLY=wrk` or `BENCH_ONLY=callgrind` for that part alone; `BENCH_SERVER_BIN` a
+//! server binary to measure instead of this tree's release build (the echo reference is
+//! still this tree's). Comparing the instructions of another commit's build:
+//!
+//! ```text
+//! BENCH_ONLY=callgrind BENCH_SERVER_BIN=../old/target/release/livechat-server cargo xtask bench
+//! ```
+
+mod callgrind;
 
 use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
@@ -13,7 +28,6 @@ use crate::util::{cargo, have, run, target_dir};
 use crate::{pg, skip, Outcome};
 
 const CONNECTIONS: [u32; 4] = [1, 16, 64, 256];
-// Environment: BENCH_SECONDS (default 5) per run, BENCH_BACKENDS (default "sqlite,postgres").
 const WORKLOADS: [&str; 3] = ["send", "history", "room"];
 const VISITORS: usize = 200;
 
@@ -27,34 +41,64 @@ struct Measure {
 }
 
 pub fn run_bench() -> Result<Outcome, String> {
-    if !have("wrk") {
-        install_wrk()?;
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if !["", "wrk", "callgrind"].contains(&only.as_str()) {
+        return Err(format!("BENCH_ONLY={only}: expected wrk or callgrind"));
     }
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "livechat-server",
-        "--bin",
-        "livechat-server",
-        "--example",
-        "echo",
-    ]))?;
+    let server = std::env::var_os("BENCH_SERVER_BIN").map(PathBuf::from);
+    let mut build = cargo();
+    build.args(["build", "--release", "-p", "livechat-server", "--example", "echo"]);
+    if server.is_none() {
+        build.args(["--bin", "livechat-server"]);
+    }
+    run(&mut build)?;
     let release = target_dir().join("release");
-    let seconds: u64 =
-        std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let server = server.unwrap_or_else(|| release.join("livechat-server"));
+    let echo = release.join("examples").join("echo");
     let out = target_dir().join("bench");
     std::fs::create_dir_all(&out).map_err(|err| err.to_string())?;
+    let backends = std::env::var("BENCH_BACKENDS").unwrap_or_default();
+    let backends: Vec<&str> = ["sqlite", "postgres"]
+        .into_iter()
+        .filter(|name| backends.is_empty() || backends.split(',').any(|b| b == *name))
+        .collect();
+    let mut report = String::from("# Benchmark\n\n");
+    if only != "callgrind" {
+        report += &wrk_tables(&server, &echo, &out, &backends)?;
+    }
+    if only != "wrk" && backends.contains(&"sqlite") {
+        let seconds = env_seconds("BENCH_CALLGRIND_SECONDS");
+        report += &callgrind::measure(&server, &echo, &out, seconds)?;
+    } else if only != "wrk" {
+        println!("callgrind: skipped, it measures SQLite and BENCH_BACKENDS={backends:?}");
+    }
+    let path = out.join("report.md");
+    std::fs::write(&path, &report).map_err(|err| err.to_string())?;
+    println!("\n{report}\nwritten to {}", path.display());
+    Ok(Outcome::Passed)
+}
+
+fn env_seconds(name: &str) -> u64 {
+    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(5)
+}
+
+/// The wrk runs of every backend and workload at every connection count.
+fn wrk_tables(
+    server_bin: &Path,
+    echo_bin: &Path,
+    out: &Path,
+    backends: &[&str],
+) -> Result<String, String> {
+    if !have("wrk") {
+        install("wrk")?;
+    }
+    let seconds = env_seconds("BENCH_SECONDS");
     let mut report = format!(
-        "# Benchmark\n\n{} s per run, wrk with 2 threads, {} cores; ratio = ours / echo reference in the same run.\n\n",
+        "{} s per run, wrk with 2 threads, {} cores; ratio = ours / echo reference in the same run.\n\n",
         seconds,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    let only = std::env::var("BENCH_BACKENDS").unwrap_or_default();
-    for backend in ["sqlite", "postgres"] {
-        if !only.is_empty() && !only.split(',').any(|name| name == backend) {
-            continue;
-        }
+    for &backend in backends {
         if backend == "postgres" {
             if let Err(why) = pg::reachable(&pg::admin_url()) {
                 skip("PostgreSQL benchmark", &why)?;
@@ -62,28 +106,12 @@ pub fn run_bench() -> Result<Outcome, String> {
             }
         }
         let database = Database::create(backend).map_err(|crate::server::Unavailable(why)| why)?;
-        let server = Server::spawn(
-            &release.join("livechat-server"),
-            &format!("bench-{backend}"),
-            &["--database-url".to_owned(), database.url()],
-            &[
-                ("RUST_LOG", "warn,livechat_server=info,livechat_server::logging=warn".to_owned()),
-                // The bench measures throughput; per-client limits would refuse its load.
-                ("LIVECHAT_RATE_LIMIT", "off".to_owned()),
-            ],
-        )?;
+        let args = ["--database-url".to_owned(), database.url()];
+        let server = Server::spawn(server_bin, &format!("bench-{backend}"), &args, &server_env())?;
         let seeds = seed(&server)?;
         let sizes = reply_sizes(&server, &seeds)?;
-        let echo = Server::spawn(
-            &release.join("examples").join("echo"),
-            &format!("bench-echo-{backend}"),
-            &[],
-            &[
-                ("ECHO_SEND_BYTES", sizes[0].to_string()),
-                ("ECHO_HISTORY_BYTES", sizes[1].to_string()),
-                ("ECHO_ROOM_BYTES", sizes[2].to_string()),
-            ],
-        )?;
+        let echo =
+            Server::spawn(echo_bin, &format!("bench-echo-{backend}"), &[], &echo_env(sizes))?;
         writeln!(report, "## {backend}\n").ok();
         writeln!(
             report,
@@ -93,7 +121,7 @@ pub fn run_bench() -> Result<Outcome, String> {
         writeln!(report, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |").ok();
         let mut peak_rss = 0;
         for workload in WORKLOADS {
-            let script = write_script(&out, workload, &seeds)?;
+            let script = write_script(out, workload, &seeds)?;
             for conns in CONNECTIONS {
                 let reference = wrk(echo.url(), &script, conns, seconds)?;
                 let ours = wrk(server.url(), &script, conns, seconds)?;
@@ -112,18 +140,34 @@ pub fn run_bench() -> Result<Outcome, String> {
         writeln!(report, "\nResident memory of the server under the send load: {} MiB (peak sampled after each run).\n", peak_rss / 1024).ok();
         println!("{backend}: resident memory under the send load: {} MiB", peak_rss / 1024);
     }
-    let path = out.join("report.md");
-    std::fs::write(&path, &report).map_err(|err| err.to_string())?;
-    println!("\n{report}\nwritten to {}", path.display());
-    Ok(Outcome::Passed)
+    Ok(report)
 }
 
-fn install_wrk() -> Result<(), String> {
+/// The server's environment under the bench.
+fn server_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("RUST_LOG", "warn,livechat_server=info,livechat_server::logging=warn".to_owned()),
+        // The bench measures throughput; per-client limits would refuse its load.
+        ("LIVECHAT_RATE_LIMIT", "off".to_owned()),
+    ]
+}
+
+/// The echo reference's environment: our reply sizes, so it answers alike.
+fn echo_env(sizes: [usize; 3]) -> Vec<(&'static str, String)> {
+    vec![
+        ("ECHO_SEND_BYTES", sizes[0].to_string()),
+        ("ECHO_HISTORY_BYTES", sizes[1].to_string()),
+        ("ECHO_ROOM_BYTES", sizes[2].to_string()),
+    ]
+}
+
+/// Installs a Debian package (wrk, valgrind) when the bench needs it.
+fn install(package: &str) -> Result<(), String> {
     if !have("apt-get") {
-        return Err("wrk is not installed and apt-get is not available".into());
+        return Err(format!("{package} is not installed and apt-get is not available"));
     }
     run(Command::new("apt-get").args(["update", "-qq"]))?;
-    run(Command::new("apt-get").args(["install", "-y", "-qq", "wrk"]))
+    run(Command::new("apt-get").args(["install", "-y", "-qq", package]))
 }
 
 /// A minimal HTTP/1.1 request over a fresh connection; returns status and body.
