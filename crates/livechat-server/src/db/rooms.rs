@@ -197,6 +197,18 @@ pub fn lock(conn: &mut DbConn, id: &str) -> Result<Option<RoomRow>> {
     }
 }
 
+/// The rooms of `ids` that exist.
+pub fn find_all(conn: &mut DbConn, ids: &[String]) -> Result<Vec<RoomRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    rooms::table
+        .filter(rooms::id.eq_any(ids))
+        .select(RoomRow::as_select())
+        .load(conn)
+        .map_err(Into::into)
+}
+
 /// Room `id`, whoever its visitor.
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<RoomRow>> {
     fetch(conn, &RoomBy { key: id, visitor_id: None, open_of_visitor: false })

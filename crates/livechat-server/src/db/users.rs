@@ -30,10 +30,17 @@ impl UserRow {
         self.status == "available"
     }
 
-    /// Whether this user may read and post in `room`: admins always, agents in rooms they
-    /// serve. REST and realtime both ask this.
+    /// Whether this user may post in `room` and change it: admins always, agents in rooms
+    /// they serve.
     pub fn may_act_in(&self, room: &RoomRow) -> bool {
         self.is_admin() || room.served_by_id.as_deref() == Some(self.id.as_str())
+    }
+
+    /// Whether this user may see `room` (read it, hear its events): the rooms it may act
+    /// in, and the queue (open rooms nobody serves yet, which it may be given). The one
+    /// answer for REST reads and for realtime subscriptions, asked again on every event.
+    pub fn may_see(&self, room: &RoomRow) -> bool {
+        self.may_act_in(room) || (room.open && room.served_by_id.is_none())
     }
 
     /// What visitors see of this agent.
@@ -99,6 +106,19 @@ pub fn insert_token(conn: &mut DbConn, token_hash: &str, user_id: &str, at: i64)
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// The users of the auth tokens `token_hashes` that still exist: `(token hash, user)`.
+pub fn find_by_tokens(
+    conn: &mut DbConn,
+    token_hashes: &[String],
+) -> Result<Vec<(String, UserRow)>> {
+    auth_tokens::table
+        .inner_join(users::table)
+        .filter(auth_tokens::token_hash.eq_any(token_hashes))
+        .select((auth_tokens::token_hash, UserRow::as_select()))
+        .load(conn)
+        .map_err(Into::into)
 }
 
 /// The user an auth token (by hash) belongs to.

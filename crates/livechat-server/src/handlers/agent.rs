@@ -69,7 +69,9 @@ pub async fn logout(
 ) -> Reply<logout::Response> {
     let hash = auth::token_of(&req).map(|token| auth::hash_token(&token)).unwrap_or_default();
     let revoke = move |conn: &mut DbConn| db::users::delete_token(conn, &hash);
-    state.write(Key::User(user.id), revoke).await?;
+    state.write(Key::User(user.id.clone()), revoke).await?;
+    // Sockets logged in with that token, on every instance, are logged out.
+    state.realtime.user_changed(&user.id);
     ok(logout::Response {
         status: "success".into(),
         data: json!({"message": "You've been logged out!"}),

@@ -240,7 +240,7 @@ pub async fn history(
                     false
                 }
                 (None, Some(Agent(agent))) => db::rooms::find(conn, room_id.as_str())?
-                    .is_some_and(|room| agent.may_act_in(&room)),
+                    .is_some_and(|room| agent.may_see(&room)),
                 (None, None) => false,
             };
             if !allowed {

@@ -10,8 +10,9 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use super::hub::{Hub, Topic};
+use super::hub::{Frame, Hub, Topic};
 use super::{ddp, Notification};
+use crate::db::models::RoomRow;
 use crate::db::schema::rooms;
 use crate::db::{self, DbManager, DbPool};
 
@@ -70,11 +71,8 @@ impl Dispatcher {
                 let read = self.read(conn, |conn| db::messages::find(conn, &id));
                 match read {
                     Some(Some(row)) if !row.deleted && row.rid == rid => {
-                        self.hub.publish(
-                            &topic,
-                            &ddp::changed(&topic, json!([ddp::message(&row)])),
-                            None,
-                        );
+                        let frame = ddp::changed(&topic, json!([ddp::message(&row)]));
+                        self.publish(conn, &topic, &frame, None);
                     }
                     // Deleted since, or not this room's: nothing to show.
                     Some(_) => {}
@@ -83,7 +81,8 @@ impl Dispatcher {
             }
             Notification::Deleted { rid, id } => {
                 let topic = Topic::notify(&rid, "deleteMessage");
-                self.hub.publish(&topic, &ddp::changed(&topic, json!([{ "_id": id }])), None);
+                let frame = ddp::changed(&topic, json!([{ "_id": id }]));
+                self.publish(conn, &topic, &frame, None);
             }
             Notification::Typing { rid, username, typing, origin } => {
                 let topic = Topic::notify(&rid, "typing");
@@ -91,7 +90,8 @@ impl Dispatcher {
                     .strip_prefix(self.instance.as_str())
                     .and_then(|rest| rest.strip_prefix(':'))
                     .and_then(|socket| socket.parse().ok());
-                self.hub.publish(&topic, &ddp::changed(&topic, json!([username, typing])), skip);
+                let frame = ddp::changed(&topic, json!([username, typing]));
+                self.publish(conn, &topic, &frame, skip);
             }
             Notification::AgentStatus { agent } => {
                 let Some((status, rooms)) = self.read(conn, |conn| served_rooms(conn, &agent))
@@ -99,26 +99,61 @@ impl Dispatcher {
                     return;
                 };
                 let event = json!([{ "type": "agentStatus", "status": status }]);
-                for rid in rooms {
-                    let topic = Topic::livechat(&rid);
+                for room in rooms {
+                    let topic = Topic::livechat(&room.id);
                     if self.hub.has_subscribers(&topic) {
-                        self.hub.publish(&topic, &ddp::changed(&topic, event.clone()), None);
+                        let frame = ddp::changed(&topic, event.clone());
+                        self.hub.publish_to_viewers(&topic, &frame, None, Some(&room));
                     }
                 }
             }
             Notification::Room { rid } => {
-                let topic = Topic::livechat(&rid);
-                if !self.hub.has_subscribers(&topic) {
+                let topics = Topic::all_of(&rid);
+                if !topics.iter().any(|topic| self.hub.has_subscribers(topic)) {
                     return;
                 }
                 match self.read(conn, |conn| room_event(conn, &rid)) {
-                    Some(Some(event)) => {
-                        self.hub.publish(&topic, &ddp::changed(&topic, json!([event])), None);
+                    Some(Some((room, event))) => {
+                        // Whoever may no longer see the room stops hearing it, first.
+                        self.hub.recheck_room(&room);
+                        let topic = Topic::livechat(&rid);
+                        if let Some(event) = event {
+                            let frame = ddp::changed(&topic, json!([event]));
+                            self.hub.publish(&topic, &frame, None);
+                        }
                     }
                     Some(None) => {}
-                    None => self.hub.kick_topic(&topic),
+                    None => {
+                        for topic in &topics {
+                            self.hub.kick_topic(topic);
+                        }
+                    }
                 }
             }
+            Notification::User { user } => sweep(&self.hub, &self.pool, Some(&user)),
+        }
+    }
+
+    /// Publishes `frame` to the subscribers of `topic` who may see its room now; reads the
+    /// room only when a subscription was granted through a login (a visitor's own room
+    /// stays its own). Kicks the topic's sockets when the read fails.
+    fn publish(
+        &self,
+        conn: &mut Option<PooledConn>,
+        topic: &Topic,
+        frame: &Frame,
+        skip: Option<u64>,
+    ) {
+        if !self.hub.needs_room(topic) {
+            self.hub.publish(topic, frame, skip);
+            return;
+        }
+        match self.read(conn, |conn| db::rooms::find(conn, topic.room())) {
+            Some(Some(room)) => {
+                self.hub.publish_to_viewers(topic, frame, skip, Some(&room));
+            }
+            Some(None) => {}
+            None => self.hub.kick_topic(topic),
         }
     }
 
@@ -150,22 +185,84 @@ impl Dispatcher {
     }
 }
 
-/// The `stream-livechat-room` event for room `rid`: `agentData` when an agent serves it.
-fn room_event(conn: &mut db::DbConn, rid: &str) -> db::Result<Option<Value>> {
+/// Room `rid` and its `stream-livechat-room` event: `agentData` when an agent serves it.
+fn room_event(conn: &mut db::DbConn, rid: &str) -> db::Result<Option<(RoomRow, Option<Value>)>> {
     let Some(room) = db::rooms::find(conn, rid)? else { return Ok(None) };
-    let Some(agent_id) = room.served_by_id else { return Ok(None) };
+    let Some(agent_id) = room.served_by_id.clone() else { return Ok(Some((room, None))) };
     let agent = db::users::find(conn, &agent_id)?;
-    Ok(agent.map(|agent| json!({ "type": "agentData", "data": ddp::agent(&agent) })))
+    let event = agent.map(|agent| json!({ "type": "agentData", "data": ddp::agent(&agent) }));
+    Ok(Some((room, event)))
 }
 
 /// Agent `agent_id`'s status as visitors see it, and the open rooms it serves.
-fn served_rooms(conn: &mut db::DbConn, agent_id: &str) -> db::Result<(Value, Vec<String>)> {
+fn served_rooms(conn: &mut db::DbConn, agent_id: &str) -> db::Result<(Value, Vec<RoomRow>)> {
     let Some(agent) = db::users::find(conn, agent_id)? else { return Ok((Value::Null, vec![])) };
     let status = ddp::agent(&agent)["status"].clone();
     let rooms = rooms::table
         .filter(rooms::served_by_id.eq(agent_id))
         .filter(rooms::open.eq(true))
-        .select(rooms::id)
+        .select(RoomRow::as_select())
         .load(conn)?;
     Ok((status, rooms))
+}
+
+/// How often every login of this instance is read again (a token revoked, a user removed or
+/// changed by another process, such as `livechat-server user remove`).
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Starts the thread that reads every login again each [`SWEEP_EVERY`]. It stops with the
+/// hub.
+pub(super) fn start_sweeper(hub: std::sync::Weak<Hub>, pool: DbPool) {
+    let spawned = std::thread::Builder::new().name("realtime-sweep".into()).spawn(move || loop {
+        std::thread::sleep(SWEEP_EVERY);
+        let Some(hub) = hub.upgrade() else { break };
+        sweep(&hub, &pool, None);
+    });
+    if let Err(err) = spawned {
+        tracing::error!(error = %err, "cannot start the realtime login sweeper");
+    }
+}
+
+/// Reads the logins of this instance again (only `of_user`'s, if given): a socket whose
+/// token no longer exists is logged out, and one whose user changed stops hearing the
+/// rooms it may no longer see. Each subscription it loses ends with `nosub`.
+pub(super) fn sweep(hub: &Hub, pool: &DbPool, of_user: Option<&str>) {
+    let logins = hub.logins(of_user);
+    if logins.is_empty() {
+        return;
+    }
+    let mut hashes: Vec<String> = logins.iter().map(|(_, hash, _)| hash.clone()).collect();
+    hashes.sort();
+    hashes.dedup();
+    let read = pool.get().map_err(db::Error::from).and_then(|mut conn| {
+        let valid = db::users::find_by_tokens(&mut conn, &hashes)?;
+        let mut changed = Vec::new();
+        for (socket, hash, user_id) in &logins {
+            let user = valid
+                .iter()
+                .find(|(valid_hash, user)| valid_hash == hash && user.id == *user_id)
+                .map(|(_, user)| user.clone());
+            let rooms = match &user {
+                Some(user) if !hub.login_changed(*socket, user) => {
+                    hub.keep_login(*socket, user.clone());
+                    continue;
+                }
+                Some(_) => {
+                    let ids = hub.rooms_of_login(*socket);
+                    db::rooms::find_all(&mut conn, &ids)?
+                }
+                None => Vec::new(),
+            };
+            changed.push((*socket, user, rooms));
+        }
+        Ok(changed)
+    });
+    match read {
+        Ok(changed) => {
+            for (socket, user, rooms) in changed {
+                hub.refresh_login(socket, user, &rooms);
+            }
+        }
+        Err(err) => tracing::warn!(error = %err, "realtime login sweep failed"),
+    }
 }

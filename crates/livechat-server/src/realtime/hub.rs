@@ -1,5 +1,11 @@
 //! The hub: in-process pub/sub from the dispatcher to the sockets of this instance.
 //!
+//! It also holds who each socket is: the agent logged in on it (if any) and, for every
+//! subscription, through whom it was granted (a visitor's token, or that login). Access is
+//! decided again whenever an event is delivered ([`Hub::publish_to_viewers`]) and whenever
+//! a room or a login changes: a subscription whose viewer may no longer see its room ends
+//! with `nosub` before any later event of that room.
+//!
 //! Every socket has a bounded outbox. Publishing never waits: a socket whose outbox is full
 //! has fallen behind (or stopped reading), so it loses its subscriptions and is told to close
 //! ("kicked"); its client reconnects and catches up with `messages.history`. One slow socket
@@ -9,7 +15,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use serde_json::json;
 use tokio::sync::{mpsc, Notify};
+
+use crate::db::models::RoomRow;
+use crate::db::users::UserRow;
 
 /// One serialized DDP frame, shared by every socket it goes to.
 pub type Frame = Arc<str>;
@@ -67,6 +77,50 @@ impl Topic {
     pub fn livechat(rid: &str) -> Self {
         Self { stream: Stream::LivechatRoom, event: rid.to_owned() }
     }
+
+    /// The room this topic is about.
+    pub fn room(&self) -> &str {
+        match self.stream {
+            Stream::NotifyRoom => self.event.split_once('/').map_or("", |(rid, _)| rid),
+            Stream::RoomMessages | Stream::LivechatRoom => &self.event,
+        }
+    }
+
+    /// Every topic of room `rid` a socket may subscribe to.
+    pub fn all_of(rid: &str) -> [Self; 4] {
+        [
+            Self::messages(rid),
+            Self::livechat(rid),
+            Self::notify(rid, "typing"),
+            Self::notify(rid, "deleteMessage"),
+        ]
+    }
+}
+
+/// Through whom a subscription was granted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Grant {
+    /// The room's visitor, by its token: a room never changes visitor, so this lasts.
+    Visitor,
+    /// The agent logged in on the socket: lasts while that login does and
+    /// [`UserRow::may_see`] the room.
+    User,
+}
+
+/// An agent logged in on a socket.
+#[derive(Clone, Debug)]
+pub struct Login {
+    /// The user, as last read.
+    pub user: UserRow,
+    /// The hash of the auth token it logged in with.
+    pub token_hash: String,
+}
+
+/// One subscription of a socket.
+#[derive(Clone, Debug)]
+struct Sub {
+    topic: Topic,
+    grant: Grant,
 }
 
 /// What a socket gets when it joins the hub.
@@ -82,8 +136,10 @@ pub struct Membership {
 struct Socket {
     outbox: mpsc::Sender<Frame>,
     kicked: Arc<Notify>,
-    /// Subscription id → topic.
-    subs: HashMap<String, Topic>,
+    /// Subscription id → what it listens to and through whom.
+    subs: HashMap<String, Sub>,
+    /// The agent logged in on it.
+    login: Option<Login>,
 }
 
 #[derive(Default)]
@@ -96,16 +152,69 @@ impl Inner {
     /// Removes a socket and every subscription it had; returns it.
     fn remove(&mut self, id: u64) -> Option<Socket> {
         let socket = self.sockets.remove(&id)?;
-        for topic in socket.subs.values() {
-            if let Some(members) = self.topics.get_mut(topic) {
+        for sub in socket.subs.values() {
+            if let Some(members) = self.topics.get_mut(&sub.topic) {
                 members.remove(&id);
                 if members.is_empty() {
-                    self.topics.remove(topic);
+                    self.topics.remove(&sub.topic);
                 }
             }
         }
         Some(socket)
     }
+
+    /// Ends subscription `sub` of socket `id`: drops it, and tells the client with `nosub`
+    /// (`error` when the server ended it). A socket whose outbox is full is kicked instead.
+    fn end(&mut self, id: u64, sub: &str, error: Option<serde_json::Value>) {
+        let Some(socket) = self.sockets.get_mut(&id) else { return };
+        let Some(ended) = socket.subs.remove(sub) else { return };
+        let still_listening = socket.subs.values().any(|other| other.topic == ended.topic);
+        if error.is_some() {
+            let frame: Frame = Arc::from(super::ddp::nosub(&json!(sub), error).as_str());
+            if socket.outbox.try_send(frame).is_err() {
+                if let Some(socket) = self.remove(id) {
+                    socket.kicked.notify_one();
+                }
+                return;
+            }
+        }
+        if !still_listening {
+            if let Some(members) = self.topics.get_mut(&ended.topic) {
+                members.remove(&id);
+                if members.is_empty() {
+                    self.topics.remove(&ended.topic);
+                }
+            }
+        }
+    }
+
+    /// Ends every subscription of socket `id` granted through its login that may no longer
+    /// see `room`; all of them when `room` is `None`. Only subscriptions to `room`'s topics
+    /// are looked at, unless `room` is `None`.
+    fn revoke(&mut self, id: u64, room: Option<&RoomRow>) {
+        let Some(socket) = self.sockets.get(&id) else { return };
+        let user = socket.login.as_ref().map(|login| &login.user);
+        let ended: Vec<String> = socket
+            .subs
+            .iter()
+            .filter(|(_, sub)| sub.grant == Grant::User)
+            .filter(|(_, sub)| match room {
+                Some(room) => {
+                    sub.topic.room() == room.id && !user.is_some_and(|user| user.may_see(room))
+                }
+                None => true,
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        for sub in ended {
+            self.end(id, &sub, Some(revoked()));
+        }
+    }
+}
+
+/// The error of a subscription the server ended: its viewer may no longer see the room.
+fn revoked() -> serde_json::Value {
+    super::ddp::error(json!("not-allowed"), "Not allowed")
 }
 
 /// The sockets of this instance and their subscriptions.
@@ -131,7 +240,7 @@ impl Hub {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (outbox, receiver) = mpsc::channel(self.buffer);
         let kicked = Arc::new(Notify::new());
-        let socket = Socket { outbox, kicked: kicked.clone(), subs: HashMap::new() };
+        let socket = Socket { outbox, kicked: kicked.clone(), subs: HashMap::new(), login: None };
         self.lock().sockets.insert(id, socket);
         Membership { id, outbox: receiver, kicked }
     }
@@ -141,38 +250,138 @@ impl Hub {
         self.lock().remove(id);
     }
 
-    /// Subscribes socket `id` to `topic` under subscription id `sub`. Returns false when
-    /// the socket is no longer in the hub (it was kicked).
-    pub fn subscribe(&self, id: u64, sub: &str, topic: Topic) -> bool {
+    /// Subscribes socket `id` to `topic` under subscription id `sub`, granted through
+    /// `grant`. Returns false when the socket is no longer in the hub (it was kicked).
+    pub fn subscribe(&self, id: u64, sub: &str, topic: Topic, grant: Grant) -> bool {
         let mut inner = self.lock();
-        let Some(socket) = inner.sockets.get_mut(&id) else { return false };
-        if let Some(previous) = socket.subs.insert(sub.to_owned(), topic.clone()) {
-            // Re-using a subscription id replaces the old subscription.
-            let still_used = socket.subs.values().any(|other| *other == previous);
-            if !still_used {
-                if let Some(members) = inner.topics.get_mut(&previous) {
-                    members.remove(&id);
-                }
-            }
+        if !inner.sockets.contains_key(&id) {
+            return false;
         }
+        // Re-using a subscription id replaces the old subscription.
+        inner.end(id, sub, None);
+        let Some(socket) = inner.sockets.get_mut(&id) else { return false };
+        socket.subs.insert(sub.to_owned(), Sub { topic: topic.clone(), grant });
         inner.topics.entry(topic).or_default().insert(id);
         true
     }
 
-    /// Ends subscription `sub` of socket `id`.
+    /// Ends subscription `sub` of socket `id` (the client unsubscribed).
     pub fn unsubscribe(&self, id: u64, sub: &str) {
+        self.lock().end(id, sub, None);
+    }
+
+    /// Records the agent logged in on socket `id`.
+    pub fn log_in(&self, id: u64, login: Login) {
+        if let Some(socket) = self.lock().sockets.get_mut(&id) {
+            socket.login = Some(login);
+        }
+    }
+
+    /// Logs socket `id` out: every subscription granted through its login ends.
+    pub fn log_out(&self, id: u64) {
         let mut inner = self.lock();
-        let Some(socket) = inner.sockets.get_mut(&id) else { return };
-        let Some(topic) = socket.subs.remove(sub) else { return };
-        if socket.subs.values().any(|other| *other == topic) {
-            return;
+        inner.revoke(id, None);
+        if let Some(socket) = inner.sockets.get_mut(&id) {
+            socket.login = None;
         }
-        if let Some(members) = inner.topics.get_mut(&topic) {
-            members.remove(&id);
-            if members.is_empty() {
-                inner.topics.remove(&topic);
+    }
+
+    /// The agent logged in on socket `id`, as last read.
+    pub fn login(&self, id: u64) -> Option<UserRow> {
+        self.lock().sockets.get(&id)?.login.as_ref().map(|login| login.user.clone())
+    }
+
+    /// Every login of this instance: `(socket, token hash, user id)`, optionally only those
+    /// of one user.
+    pub fn logins(&self, of_user: Option<&str>) -> Vec<(u64, String, String)> {
+        let inner = self.lock();
+        inner
+            .sockets
+            .iter()
+            .filter_map(|(id, socket)| {
+                let login = socket.login.as_ref()?;
+                let wanted = of_user.map_or(true, |user| user == login.user.id);
+                wanted.then(|| (*id, login.token_hash.clone(), login.user.id.clone()))
+            })
+            .collect()
+    }
+
+    /// Whether `user` differs from socket `id`'s login in what decides what it may see.
+    pub fn login_changed(&self, id: u64, user: &UserRow) -> bool {
+        let inner = self.lock();
+        let Some(login) = inner.sockets.get(&id).and_then(|socket| socket.login.as_ref()) else {
+            return false;
+        };
+        login.user.role != user.role
+    }
+
+    /// Keeps the fresh `user` of socket `id`'s login (nothing that decides access changed).
+    pub fn keep_login(&self, id: u64, user: UserRow) {
+        if let Some(login) = self.lock().sockets.get_mut(&id).and_then(|s| s.login.as_mut()) {
+            login.user = user;
+        }
+    }
+
+    /// The rooms socket `id` listens to through its login.
+    pub fn rooms_of_login(&self, id: u64) -> Vec<String> {
+        let inner = self.lock();
+        let Some(socket) = inner.sockets.get(&id) else { return Vec::new() };
+        let mut rooms: Vec<String> = socket
+            .subs
+            .values()
+            .filter(|sub| sub.grant == Grant::User)
+            .map(|sub| sub.topic.room().to_owned())
+            .collect();
+        rooms.sort();
+        rooms.dedup();
+        rooms
+    }
+
+    /// Socket `id`'s login was read again: keeps the fresh user (`None`: the token is no
+    /// longer valid, the socket is logged out), then ends what it may no longer see of
+    /// `rooms`.
+    pub fn refresh_login(&self, id: u64, user: Option<UserRow>, rooms: &[RoomRow]) {
+        let mut inner = self.lock();
+        let Some(user) = user else {
+            inner.revoke(id, None);
+            if let Some(socket) = inner.sockets.get_mut(&id) {
+                socket.login = None;
             }
+            return;
+        };
+        let Some(socket) = inner.sockets.get_mut(&id) else { return };
+        let Some(login) = socket.login.as_mut() else { return };
+        login.user = user;
+        for room in rooms {
+            inner.revoke(id, Some(room));
         }
+    }
+
+    /// Room `room` changed (its agent, its state): ends every subscription to it whose
+    /// viewer may no longer see it.
+    pub fn recheck_room(&self, room: &RoomRow) {
+        let mut inner = self.lock();
+        let mut members: Vec<u64> = Topic::all_of(&room.id)
+            .iter()
+            .filter_map(|topic| inner.topics.get(topic))
+            .flatten()
+            .copied()
+            .collect();
+        members.sort_unstable();
+        members.dedup();
+        for id in members {
+            inner.revoke(id, Some(room));
+        }
+    }
+
+    /// Whether some subscription to `topic` was granted through a login: delivering its
+    /// events needs the room, to decide again who may see them.
+    pub fn needs_room(&self, topic: &Topic) -> bool {
+        let inner = self.lock();
+        let Some(members) = inner.topics.get(topic) else { return false };
+        members.iter().filter_map(|id| inner.sockets.get(id)).any(|socket| {
+            socket.subs.values().any(|sub| sub.grant == Grant::User && sub.topic == *topic)
+        })
     }
 
     /// How many subscriptions socket `id` has.
@@ -183,6 +392,30 @@ impl Hub {
     /// Whether any socket listens to `topic` (the dispatcher skips the read otherwise).
     pub fn has_subscribers(&self, topic: &Topic) -> bool {
         self.lock().topics.contains_key(topic)
+    }
+
+    /// Queues `frame` for every socket subscribed to `topic` that may see `room` now (the
+    /// others' subscriptions end first), except `skip`; see [`Hub::publish`]. `room` is the
+    /// topic's room as it is now; `None` when no subscription needs it ([`Hub::needs_room`]).
+    pub fn publish_to_viewers(
+        &self,
+        topic: &Topic,
+        frame: &Frame,
+        skip: Option<u64>,
+        room: Option<&RoomRow>,
+    ) -> usize {
+        if let Some(room) = room {
+            let mut inner = self.lock();
+            let members: Vec<u64> = inner
+                .topics
+                .get(topic)
+                .map(|members| members.iter().copied().collect())
+                .unwrap_or_default();
+            for id in members {
+                inner.revoke(id, Some(room));
+            }
+        }
+        self.publish(topic, frame, skip)
     }
 
     /// Queues `frame` for every socket subscribed to `topic`, except `skip` (the socket
@@ -250,8 +483,8 @@ mod tests {
         let hub = Hub::new(8);
         let mut a = hub.join();
         let mut b = hub.join();
-        assert!(hub.subscribe(a.id, "1", Topic::messages("r1")));
-        assert!(hub.subscribe(b.id, "1", Topic::messages("r2")));
+        assert!(hub.subscribe(a.id, "1", Topic::messages("r1"), Grant::Visitor));
+        assert!(hub.subscribe(b.id, "1", Topic::messages("r2"), Grant::Visitor));
         assert_eq!(hub.publish(&Topic::messages("r1"), &frame("x"), None), 1);
         assert_eq!(a.outbox.try_recv().ok().as_deref(), Some("x"));
         assert!(b.outbox.try_recv().is_err());
@@ -264,14 +497,17 @@ mod tests {
         let slow = hub.join();
         let mut fast = hub.join();
         let topic = Topic::notify("r1", "typing");
-        hub.subscribe(slow.id, "s", topic.clone());
-        hub.subscribe(fast.id, "s", topic.clone());
+        hub.subscribe(slow.id, "s", topic.clone(), Grant::Visitor);
+        hub.subscribe(fast.id, "s", topic.clone(), Grant::Visitor);
         for n in 0..10 {
             hub.publish(&topic, &frame(&n.to_string()), None);
             assert_eq!(fast.outbox.try_recv().ok().as_deref(), Some(n.to_string().as_str()));
         }
         assert_eq!(hub.subscriptions(slow.id), 0, "the slow socket lost its subscriptions");
-        assert!(!hub.subscribe(slow.id, "t", topic.clone()), "a kicked socket cannot resubscribe");
+        assert!(
+            !hub.subscribe(slow.id, "t", topic.clone(), Grant::Visitor),
+            "a kicked socket cannot resubscribe"
+        );
         // The kick was signalled (a stored permit completes at once).
         let kicked =
             tokio::time::timeout(std::time::Duration::from_secs(1), slow.kicked.notified());
@@ -283,8 +519,8 @@ mod tests {
         let hub = Hub::new(8);
         let mut socket = hub.join();
         let topic = Topic::livechat("r1");
-        hub.subscribe(socket.id, "a", topic.clone());
-        hub.subscribe(socket.id, "b", topic.clone());
+        hub.subscribe(socket.id, "a", topic.clone(), Grant::Visitor);
+        hub.subscribe(socket.id, "b", topic.clone(), Grant::Visitor);
         hub.unsubscribe(socket.id, "a");
         assert!(hub.has_subscribers(&topic));
         assert_eq!(hub.publish(&topic, &frame("x"), None), 1, "one frame per socket");
@@ -299,7 +535,7 @@ mod tests {
     fn kick_all_empties_the_hub() {
         let hub = Hub::new(8);
         let socket = hub.join();
-        hub.subscribe(socket.id, "a", Topic::messages("r1"));
+        hub.subscribe(socket.id, "a", Topic::messages("r1"), Grant::Visitor);
         hub.kick_all();
         assert!(!hub.has_subscribers(&Topic::messages("r1")));
     }

@@ -1,16 +1,17 @@
 //! DDP methods and subscriptions of one connection, and who may see which room.
 //!
 //! A visitor (by token, from the subscription's `args` or from `livechat:setUpConnection`)
-//! sees only its own rooms. An agent (after `login`) sees the rooms it serves and the queued
-//! rooms it may take; an admin sees every room. Visibility is checked when subscribing.
+//! sees only its own rooms. An agent (after `login`) sees what [`UserRow::may_see`] allows:
+//! the rooms it serves and the queued rooms it may take; an admin every room. Visibility is
+//! checked when subscribing, and again by the hub whenever the room or the login changes and
+//! whenever an event is delivered (see [`super::hub`]).
 
 use serde_json::{json, Value};
 
 use super::ddp;
-use super::hub::{Stream, Topic};
+use super::hub::{Grant, Login, Stream, Topic};
 use super::session::{Connection, Ending};
 use crate::auth;
-use crate::db::models::RoomRow;
 use crate::db::users::UserRow;
 use crate::db::{self, DbConn};
 
@@ -31,7 +32,7 @@ impl Connection {
             "livechat:setUpConnection" => self.set_up_connection(&params),
             "login" => self.login(&params).await,
             "logout" => {
-                self.agent = None;
+                self.state.realtime.hub().log_out(self.hub.id);
                 Ok(Value::Null)
             }
             "stream-notify-room" => self.notify_room(&params).await,
@@ -58,6 +59,7 @@ impl Connection {
             return Err(ddp::error(json!(400), "Unrecognized options for login request"));
         };
         let hash = auth::hash_token(token);
+        let token_hash = hash.clone();
         let user = self
             .state
             .db
@@ -75,7 +77,7 @@ impl Connection {
             "tokenExpires": ddp::date(expires),
             "type": "resume",
         });
-        self.agent = Some(user);
+        self.state.realtime.hub().log_in(self.hub.id, Login { user, token_hash });
         Ok(reply)
     }
 
@@ -90,7 +92,7 @@ impl Connection {
         }
         let token = params.get(3).and_then(token_of).or_else(|| self.visitor_token.clone());
         match self.viewer(rid, token).await.map_err(server_error)? {
-            Some(username) => {
+            Some((username, _)) => {
                 self.state.realtime.typing(rid, &username, typing, self.hub.id);
                 Ok(Value::Null)
             }
@@ -123,26 +125,29 @@ impl Connection {
             return self.send(&ddp::nosub(&id, Some(error))).await;
         }
         let token = params.iter().skip(1).find_map(token_of).or_else(|| self.visitor_token.clone());
-        let allowed = match self.viewer(rid, token).await {
-            Ok(viewer) => viewer.is_some(),
+        let grant = match self.viewer(rid, token).await {
+            Ok(Some((_, grant))) => grant,
+            Ok(None) => return self.send(&ddp::nosub(&id, Some(not_allowed()))).await,
             Err(err) => return self.send(&ddp::nosub(&id, Some(server_error(err)))).await,
         };
-        if !allowed {
-            return self.send(&ddp::nosub(&id, Some(not_allowed()))).await;
-        }
         let topic = Topic { stream, event: event.to_owned() };
+        let sub = id.as_str().unwrap_or_default();
         // A false return means the socket was kicked; the loop closes it next.
-        self.state.realtime.hub().subscribe(self.hub.id, id.as_str().unwrap_or_default(), topic);
+        self.state.realtime.hub().subscribe(self.hub.id, sub, topic, grant);
         self.send(&ddp::ready(&id)).await
     }
 
-    /// The username under which this connection may see room `rid`, if it may: the room's
-    /// visitor (by `token`), or the logged-in agent.
-    async fn viewer(&self, rid: &str, token: Option<String>) -> db::Result<Option<String>> {
+    /// The username under which this connection may see room `rid`, if it may, and through
+    /// whom: the room's visitor (by `token`), or the logged-in agent.
+    async fn viewer(
+        &self,
+        rid: &str,
+        token: Option<String>,
+    ) -> db::Result<Option<(String, Grant)>> {
         if rid.is_empty() || rid.chars().count() > 64 {
             return Ok(None);
         }
-        let (rid, agent) = (rid.to_owned(), self.agent.clone());
+        let (rid, agent) = (rid.to_owned(), self.state.realtime.hub().login(self.hub.id));
         let token = token.filter(|token| valid_token(token));
         self.state.db.read(move |conn| viewer(conn, &rid, token.as_deref(), agent)).await
     }
@@ -153,21 +158,16 @@ fn viewer(
     rid: &str,
     token: Option<&str>,
     agent: Option<UserRow>,
-) -> db::Result<Option<String>> {
+) -> db::Result<Option<(String, Grant)>> {
     let Some(room) = db::rooms::find(conn, rid)? else { return Ok(None) };
     if let Some(token) = token {
         if let Some(visitor) = db::visitors::find_by_token(conn, token)? {
             if visitor.id == room.visitor_id {
-                return Ok(Some(visitor.username));
+                return Ok(Some((visitor.username, Grant::Visitor)));
             }
         }
     }
-    Ok(agent.filter(|agent| may_watch(agent, &room)).map(|agent| agent.username))
-}
-
-/// Agents watch the rooms they may act in, plus the queue (rooms they may take).
-fn may_watch(agent: &UserRow, room: &RoomRow) -> bool {
-    agent.may_act_in(room) || (room.open && room.served_by_id.is_none())
+    Ok(agent.filter(|agent| agent.may_see(&room)).map(|agent| (agent.username, Grant::User)))
 }
 
 /// The visitor token in a subscription or method argument: `{token}` or `{visitorToken}`,

@@ -64,6 +64,12 @@ pub enum Notification {
         /// The agent's user id.
         agent: String,
     },
+    /// User `user` logged out, lost a token, a role or its account: its logins on every
+    /// instance are read again.
+    User {
+        /// The user's id.
+        user: String,
+    },
     /// Someone in room `rid` started or stopped typing.
     Typing {
         /// The room.
@@ -96,6 +102,7 @@ impl Realtime {
         let instance = crate::ids::random_id();
         let stop = Arc::new(AtomicBool::new(false));
         let (dispatch, queue) = mpsc::channel(QUEUE_DEPTH);
+        dispatch::start_sweeper(Arc::downgrade(&hub), pool.clone());
         dispatch::start(hub.clone(), pool, queue, instance.clone());
         let outlet = match &backend {
             Backend::Sqlite(_) => dispatch,
@@ -126,6 +133,12 @@ impl Realtime {
     /// Agent `agent_id` changed its availability. Call after the write returned Ok.
     pub fn agent_status_changed(&self, agent_id: &str) {
         self.announce(Notification::AgentStatus { agent: agent_id.to_owned() });
+    }
+
+    /// User `user_id`'s logins changed (logout, a revoked token, a removed role or
+    /// account). Call after the write returned Ok.
+    pub fn user_changed(&self, user_id: &str) {
+        self.announce(Notification::User { user: user_id.to_owned() });
     }
 
     /// A room got an agent (see [`routing::Routed`]): `agentData` and its `uj` message.

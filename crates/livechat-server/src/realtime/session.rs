@@ -16,7 +16,6 @@ use tokio::time::{timeout, Instant};
 
 use super::ddp;
 use super::hub::{Frame, Hub};
-use crate::db::users::UserRow;
 use crate::limits::ClientIp;
 use crate::AppState;
 
@@ -53,7 +52,6 @@ pub async fn websocket(
         session_id: crate::ids::random_id(),
         connected: false,
         visitor_token: None,
-        agent: None,
         client,
     };
     actix_web::rt::spawn(connection.run(stream, membership.outbox));
@@ -83,8 +81,6 @@ pub(super) struct Connection {
     connected: bool,
     /// The visitor token from `livechat:setUpConnection`.
     pub(super) visitor_token: Option<String>,
-    /// The agent logged in with `login`.
-    pub(super) agent: Option<UserRow>,
     /// The client's address: its method calls and subscriptions count against the same
     /// per-address limit as its REST requests.
     client: Option<IpAddr>,

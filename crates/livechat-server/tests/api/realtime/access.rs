@@ -1,0 +1,200 @@
+//! Realtime access follows the user: for each way an agent loses sight of a room, its old
+//! subscription ends with `nosub`, it hears no later event of that room, and subscribing
+//! again is refused. On SQLite and on PostgreSQL; there also with the subscriber on a
+//! second instance, the change made through the first.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection as _;
+use livechat_server::db::{Backend, DbManager};
+use serde_json::{json, Value};
+
+use super::support::{add_agent, agent_post, Ddp, TestAgent};
+use crate::TestApp;
+
+/// How each test ends the agent's access.
+#[derive(Clone, Copy, Debug)]
+enum Ending {
+    /// `POST logout` with the token the socket logged in with.
+    Logout,
+    /// The token is deleted behind the server's back (another process).
+    RevokedToken,
+    /// The user is removed behind the server's back (`livechat-server user remove`).
+    UserRemoved,
+    /// An admin watching a room it does not serve becomes a plain agent.
+    RoleRemoved,
+    /// The room is given to another agent behind the server's back.
+    RoomMoved,
+    /// A queued room the agent watches is given to another agent who becomes available.
+    TakenFromQueue,
+    /// A queued room the agent watches is closed by its visitor.
+    Closed,
+}
+
+const ALL: [Ending; 7] = [
+    Ending::Logout,
+    Ending::RevokedToken,
+    Ending::UserRemoved,
+    Ending::RoleRemoved,
+    Ending::RoomMoved,
+    Ending::TakenFromQueue,
+    Ending::Closed,
+];
+
+#[actix_web::test]
+async fn every_way_access_ends_ends_the_subscription() {
+    let app = TestApp::new().await;
+    for ending in ALL {
+        access_ends(&app, &app.base, ending).await;
+    }
+}
+
+#[actix_web::test]
+async fn access_ends_on_another_instance_too() {
+    let app = TestApp::new().await;
+    if !matches!(Backend::from_url(&app.database_url), Backend::Postgres(_)) {
+        eprintln!("needs PostgreSQL (LIVECHAT_TEST_BACKEND=postgres); skipped on SQLite");
+        return;
+    }
+    let (second_base, second) = super::support::second_instance(&app.database_url);
+    for ending in ALL {
+        access_ends(&app, &second_base, ending).await;
+    }
+    second.stop(false).await;
+}
+
+/// Sets up an agent's socket on `base` watching a room, ends its access as `ending` says
+/// (through `app`), and checks what the socket hears.
+async fn access_ends(app: &TestApp, base: &str, ending: Ending) {
+    let label = format!("{ending:?}").to_lowercase();
+    let role = if matches!(ending, Ending::RoleRemoved) { "admin" } else { "agent" };
+    let queued = matches!(ending, Ending::TakenFromQueue | Ending::Closed);
+    let watcher = add_agent(app, &format!("w-{label}"), role, "not-available");
+    // Outside the queue cases an agent is available, so the room is served at once; in
+    // them nobody is (the earlier cases' agents included), so it waits.
+    if queued {
+        sql(app, "UPDATE users SET status = 'not-available'");
+    } else {
+        add_agent(app, &format!("s-{label}"), "agent", "available");
+    }
+    let token = format!("tok-{label}");
+    let rid = app.visitor_with_room(&token).await;
+    if !queued && role == "agent" {
+        // The watcher serves the room (the admin watches one it does not serve).
+        move_room(app, &rid, &watcher);
+    }
+
+    let mut socket = Ddp::connect(base).await;
+    let login = socket.call("1", "login", json!([{"resume": watcher.token}])).await;
+    assert_eq!(login["result"]["id"], watcher.id.as_str(), "{ending:?}: {login}");
+    let sub = format!("m-{label}");
+    let ready = socket.sub(&sub, "stream-room-messages", &rid, None).await;
+    assert_eq!(ready["msg"], "ready", "{ending:?}: {ready}");
+    // A control socket, the room's visitor on the same instance: once it has heard a
+    // message, the watcher's socket has been given (or refused) it too.
+    let mut control = Ddp::connect(base).await;
+    control.watch_room(&rid, Some(&token)).await;
+    let before = app.send(&token, &rid, "before").await.ok()["message"]["_id"].clone();
+    socket.next_where(|frame| frame["fields"]["args"][0]["_id"] == before).await;
+    control.next_where(|frame| frame["fields"]["args"][0]["_id"] == before).await;
+
+    match ending {
+        Ending::Logout => {
+            agent_post(app, &watcher, "/api/v1/logout", json!({})).await;
+        }
+        Ending::RevokedToken => {
+            sql(app, &format!("DELETE FROM auth_tokens WHERE user_id = '{}'", watcher.id))
+        }
+        Ending::UserRemoved => {
+            sql(app, &format!("UPDATE rooms SET served_by_id = NULL, served_by_username = NULL WHERE served_by_id = '{}'", watcher.id));
+            sql(app, &format!("DELETE FROM users WHERE id = '{}'", watcher.id));
+        }
+        Ending::RoleRemoved => {
+            sql(app, &format!("UPDATE users SET role = 'agent' WHERE id = '{}'", watcher.id))
+        }
+        Ending::RoomMoved => {
+            let other = add_agent(app, &format!("o-{label}"), "agent", "not-available");
+            move_room(app, &rid, &other);
+        }
+        Ending::TakenFromQueue => {
+            let taker = add_agent(app, &format!("t-{label}"), "agent", "not-available");
+            agent_post(
+                app,
+                &taker,
+                "/api/v1/livechat/agent.status",
+                json!({"status": "available"}),
+            )
+            .await;
+        }
+        Ending::Closed => {
+            app.close(&token, &rid).await.ok();
+        }
+    }
+    // Changes made behind the server's back are seen by its login sweep or at the next
+    // event; those made through it at once. Either way the subscription ends.
+    let mut ended = false;
+    if matches!(ending, Ending::RevokedToken | Ending::UserRemoved | Ending::RoleRemoved) {
+        let frame = socket.next_where(|frame| frame["msg"] == "nosub" || is_message(frame)).await;
+        assert_eq!(frame["msg"], "nosub", "{ending:?}: heard {frame}");
+        assert_eq!(frame["id"], sub.as_str(), "{ending:?}: {frame}");
+        ended = true;
+    }
+    let after = app.send(&token, &rid, "after").await;
+    let after = if matches!(ending, Ending::Closed) {
+        // A closed room takes no more messages; its closing message is the last event.
+        assert_eq!(after.status, 400, "{}", after.json);
+        None
+    } else {
+        Some(after.ok()["message"]["_id"].clone())
+    };
+    if let Some(after) = &after {
+        control.next_where(|frame| frame["fields"]["args"][0]["_id"] == *after).await;
+    }
+    // The watcher's socket: its subscription ended, and nothing after the change.
+    while let Some(frame) = next_within(&mut socket, Duration::from_millis(1500)).await {
+        if frame["msg"] == "nosub" && frame["id"] == sub.as_str() {
+            assert_eq!(frame["error"]["error"], "not-allowed", "{ending:?}: {frame}");
+            ended = true;
+            continue;
+        }
+        if let Some(after) = &after {
+            assert_ne!(frame["fields"]["args"][0]["_id"], *after, "{ending:?}: heard {frame}");
+        }
+        assert!(!(ended && is_message(&frame)), "{ending:?}: heard after nosub: {frame}");
+    }
+    assert!(ended, "{ending:?}: the subscription did not end");
+    let again = socket.sub(&format!("again-{label}"), "stream-room-messages", &rid, None).await;
+    assert_eq!(again["msg"], "nosub", "{ending:?}: subscribed again: {again}");
+}
+
+fn is_message(frame: &Value) -> bool {
+    frame["msg"] == "changed" && frame["collection"] == "stream-room-messages"
+}
+
+/// The next frame within `wait`, skipping pings; `None` when none came.
+async fn next_within(socket: &mut Ddp, wait: Duration) -> Option<Value> {
+    loop {
+        let frame = tokio::time::timeout(wait, socket.next()).await.ok()?;
+        if frame["msg"] != "ping" {
+            return Some(frame);
+        }
+    }
+}
+
+/// Gives room `rid` to `agent`, straight in the database.
+fn move_room(app: &TestApp, rid: &str, agent: &TestAgent) {
+    sql(
+        app,
+        &format!(
+            "UPDATE rooms SET served_by_id = '{}', served_by_username = '{}' WHERE id = '{rid}'",
+            agent.id, agent.username
+        ),
+    );
+}
+
+/// Runs SQL on the test's database, as another process would.
+fn sql(app: &TestApp, statement: &str) {
+    let backend = Backend::from_url(&app.database_url);
+    let mut conn = DbManager::new(backend, Duration::from_secs(5)).connect().expect("database");
+    conn.batch_execute(statement).expect(statement);
+}
