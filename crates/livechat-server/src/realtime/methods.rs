@@ -17,14 +17,24 @@ use crate::db::{self, DbConn};
 
 /// Most subscriptions one connection may hold.
 const MAX_SUBSCRIPTIONS: usize = 256;
+/// Longest method or subscription id (Meteor's clients use short random or counting ids).
+const MAX_ID_CHARS: usize = 128;
+/// Longest event name: a room id (at most 64 characters) and a suffix such as `/typing`.
+const MAX_EVENT_CHARS: usize = 96;
+
+/// The id of a method call or subscription, if it is a string short enough to keep.
+fn frame_id(frame: &Value) -> Option<Value> {
+    let id = frame.get("id")?;
+    (id.as_str()?.chars().count() <= MAX_ID_CHARS).then(|| id.clone())
+}
 /// What `login` reports as the resume token's lifetime (Rocket.Chat's default, 90 days).
 const TOKEN_LIFETIME_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 
 impl Connection {
     /// `{"msg":"method"}`: every call gets a `result`, with `result` or `error`.
     pub(super) async fn on_method(&mut self, frame: &Value) -> Result<(), Ending> {
-        let Some(id) = frame.get("id").filter(|id| id.is_string()).cloned() else {
-            return self.send(&ddp::protocol_error("Bad request", Some(frame))).await;
+        let Some(id) = frame_id(frame) else {
+            return self.send(&ddp::protocol_error("Bad request", None)).await;
         };
         let method = frame.get("method").and_then(Value::as_str).unwrap_or_default();
         let params = frame.get("params").and_then(Value::as_array).cloned().unwrap_or_default();
@@ -85,6 +95,9 @@ impl Connection {
     /// to the room's other subscribers, under the caller's own username.
     async fn notify_room(&mut self, params: &[Value]) -> Result<Value, Value> {
         let event = params.first().and_then(Value::as_str).ok_or_else(match_failed)?;
+        if event.chars().count() > MAX_EVENT_CHARS {
+            return Err(match_failed());
+        }
         let (rid, name) = event.split_once('/').ok_or_else(match_failed)?;
         let typing = params.get(2).and_then(Value::as_bool).ok_or_else(match_failed)?;
         if name != "typing" {
@@ -102,8 +115,8 @@ impl Connection {
 
     /// `{"msg":"sub"}`: `ready` when the caller may see the room, else `nosub` with an error.
     pub(super) async fn on_sub(&mut self, frame: &Value) -> Result<(), Ending> {
-        let Some(id) = frame.get("id").filter(|id| id.is_string()).cloned() else {
-            return self.send(&ddp::protocol_error("Bad request", Some(frame))).await;
+        let Some(id) = frame_id(frame) else {
+            return self.send(&ddp::protocol_error("Bad request", None)).await;
         };
         let name = frame.get("name").and_then(Value::as_str).unwrap_or_default();
         let params = frame.get("params").and_then(Value::as_array).cloned().unwrap_or_default();
@@ -112,7 +125,8 @@ impl Connection {
             let error = ddp::error(json!(404), &format!("Subscription '{shown}' not found"));
             return self.send(&ddp::nosub(&id, Some(error))).await;
         };
-        let Some(event) = params.first().and_then(Value::as_str) else {
+        let event = params.first().and_then(Value::as_str);
+        let Some(event) = event.filter(|event| event.chars().count() <= MAX_EVENT_CHARS) else {
             return self.send(&ddp::nosub(&id, Some(match_failed()))).await;
         };
         let rid = match stream {

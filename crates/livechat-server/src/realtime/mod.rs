@@ -12,6 +12,7 @@
 
 mod ddp;
 mod dispatch;
+mod frames;
 pub mod hub;
 mod methods;
 mod pg;

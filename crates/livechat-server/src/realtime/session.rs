@@ -5,16 +5,18 @@
 //! behind), when the client stopped answering, or when a write stalls.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{web, HttpMessage as _, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest as _, HttpMessage as _, HttpRequest, HttpResponse};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 use tokio::time::{timeout, Instant};
 
 use super::ddp;
+use super::frames::Bounded;
 use super::hub::{Frame, Hub};
 use crate::limits::ClientIp;
 use crate::AppState;
@@ -25,6 +27,8 @@ const PING_EVERY: Duration = Duration::from_secs(25);
 const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 /// A write that takes longer means the client stopped reading.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the close frame may take to go out.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Largest frame a client may send.
 const MAX_FRAME: usize = 64 * 1024;
 
@@ -34,6 +38,16 @@ pub async fn websocket(
     req: HttpRequest,
     body: web::Payload,
 ) -> HttpResponse {
+    // Frames over the limit end the connection from their header on (see `frames.rs`).
+    let oversized = Arc::new(AtomicBool::new(false));
+    let bounded = Bounded::new(body.into_inner(), MAX_FRAME, oversized.clone());
+    type Boxed = std::pin::Pin<
+        Box<dyn futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>>>,
+    >;
+    let mut bounded = actix_web::dev::Payload::from(Box::pin(bounded) as Boxed);
+    let Ok(body) = web::Payload::from_request(&req, &mut bounded).await else {
+        return HttpResponse::InternalServerError().finish();
+    };
     let Ok((response, session, stream)) = actix_ws::handle(&req, body) else {
         let code = livechat_types::ErrorCode::InvalidParams;
         let body = livechat_types::ErrorBody::described("expected a WebSocket upgrade", &code);
@@ -53,6 +67,7 @@ pub async fn websocket(
         connected: false,
         visitor_token: None,
         client,
+        oversized,
     };
     actix_web::rt::spawn(connection.run(stream, membership.outbox));
     response
@@ -84,6 +99,8 @@ pub(super) struct Connection {
     /// The client's address: its method calls and subscriptions count against the same
     /// per-address limit as its REST requests.
     client: Option<IpAddr>,
+    /// Set when the client announced a frame over the limit.
+    oversized: Arc<AtomicBool>,
 }
 
 /// Why the loop ended: `None` for a normal close.
@@ -105,12 +122,19 @@ impl Connection {
                             }
                         }
                         Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                            if self.session.pong(&bytes).await.is_err() {
-                                break None;
+                            // Like every write, bounded: a client that pings but does not
+                            // read is closed, not waited for.
+                            match timeout(WRITE_TIMEOUT, self.session.pong(&bytes)).await {
+                                Ok(Ok(())) => {}
+                                Ok(Err(_closed)) => break None,
+                                Err(_elapsed) => break Some(catch_up()),
                             }
                         }
                         Some(Ok(AggregatedMessage::Close(_))) | None => break None,
                         Some(Ok(_)) => {}
+                        Some(Err(_)) if self.oversized.load(Ordering::Relaxed) => {
+                            break Some(CloseCode::Size.into());
+                        }
                         Some(Err(_)) => break Some(CloseCode::Protocol.into()),
                     }
                 }
@@ -134,7 +158,8 @@ impl Connection {
                 }
             }
         };
-        let _ = timeout(WRITE_TIMEOUT, self.session.close(ending)).await;
+        // A client that stopped reading will not read the close frame either.
+        let _ = timeout(CLOSE_TIMEOUT, self.session.close(ending)).await;
     }
 
     /// Writes one frame; gives up when the client does not take it in time, or when the

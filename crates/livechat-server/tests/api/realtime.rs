@@ -1,6 +1,7 @@
 //! Realtime delivery (SPEC section 8): DDP over WebSocket at `/websocket`, driven with a
 //! real WebSocket client against the running server.
 
+mod abuse;
 mod access;
 pub mod support;
 
