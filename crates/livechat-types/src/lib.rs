@@ -35,16 +35,55 @@ pub enum Method {
     Post,
     /// `PUT`: the request travels as a JSON body.
     Put,
-    /// `DELETE`: the request travels as a JSON body.
+    /// `DELETE`: the request travels as a JSON body (but see [`Endpoint::PARAMS`]).
     Delete,
 }
 
-/// An API endpoint: its method, its route and the type of its successful reply.
+/// How an endpoint writes a business error (SPEC section 1). Only the code's form differs:
+/// validation, framework and server errors look the same everywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorStyle {
+    /// `{"success":false,"error":"invalid-token"}`: message, room, agent and widget
+    /// endpoints.
+    Plain,
+    /// `{"success":false,"error":"[invalid-token]","errorType":"invalid-token"}`: the
+    /// `livechat/visitor*` endpoints ([`ErrorBody::bracketed`]).
+    Bracketed,
+}
+
+/// Where the server reads an endpoint's parameters from, besides its path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamSource {
+    /// The query string; unknown parameters are ignored.
+    Query,
+    /// The JSON body; unknown fields are refused.
+    Body,
+    /// The JSON body, and the query string for what the body leaves out: for a `DELETE`
+    /// from clients that cannot send it a body. Body fields take precedence.
+    BodyOrQuery,
+}
+
+impl ParamSource {
+    /// The usual source for `method`: the query string for `GET`, the body otherwise.
+    pub const fn of(method: Method) -> Self {
+        match method {
+            Method::Get => Self::Query,
+            Method::Post | Method::Put | Method::Delete => Self::Body,
+        }
+    }
+}
+
+/// An API endpoint: its method, its route, the type of its successful reply, and how the
+/// server reads its parameters and writes its errors.
 pub trait Endpoint: Serialize {
     /// HTTP method.
     const METHOD: Method;
     /// Route pattern, with path parameters in braces (`/api/v1/livechat/message/{id}`).
     const ROUTE: &'static str;
+    /// How business errors are written.
+    const ERRORS: ErrorStyle = ErrorStyle::Plain;
+    /// Where the parameters travel; [`ParamSource::of`] the method unless said otherwise.
+    const PARAMS: ParamSource = ParamSource::of(Self::METHOD);
     /// Payload of a successful reply (without the `success` flag).
     type Response: Serialize + for<'de> Deserialize<'de>;
 
@@ -110,5 +149,22 @@ mod tests {
         assert_eq!(path, "/api/v1/livechat/visitor/a%20b%2Fc");
         let path = fill_route("/api/v1/livechat/agent.info/{rid}/{token}", &["r1", "t-1"]);
         assert_eq!(path, "/api/v1/livechat/agent.info/r1/t-1");
+    }
+
+    #[test]
+    fn endpoints_declare_their_params_and_error_style() {
+        assert_eq!(message::send::Request::PARAMS, ParamSource::Body);
+        assert_eq!(message::get::Request::PARAMS, ParamSource::Query);
+        assert_eq!(message::delete::Request::PARAMS, ParamSource::BodyOrQuery);
+        assert_eq!(message::send::Request::ERRORS, ErrorStyle::Plain);
+        // SPEC section 1: the `livechat/visitor*` endpoints are bracketed.
+        for style in [
+            visitor::register::Request::ERRORS,
+            visitor::get::Request::ERRORS,
+            visitor::delete::Request::ERRORS,
+            widget::visitor_status::Request::ERRORS,
+        ] {
+            assert_eq!(style, ErrorStyle::Bracketed);
+        }
     }
 }

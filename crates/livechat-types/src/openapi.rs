@@ -1,8 +1,8 @@
 //! JSON Schemas of the endpoints, for an OpenAPI 3.1 document (feature `openapi`).
 //!
 //! [`Collector`] reads, endpoint by endpoint, what such a document needs: method, route, the
-//! schema of the request (its query string for `GET`, its JSON body otherwise) and the schema
-//! of a successful reply, the [`Success`] envelope around the endpoint's `Response`. The
+//! schema of the request and where it travels ([`Endpoint::PARAMS`]) and the schema of a
+//! successful reply, the [`Success`] envelope around the endpoint's `Response`. The
 //! schemas are JSON Schema 2020-12, the dialect of OpenAPI 3.1, derived from the same serde
 //! attributes that shape the wire format.
 
@@ -12,7 +12,7 @@ use schemars::generate::SchemaSettings;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value};
 
-use crate::{Endpoint, ErrorBody, Method, Success};
+use crate::{Endpoint, ErrorBody, Method, ParamSource, Success};
 
 /// An endpoint whose request and reply have JSON Schemas.
 pub trait Documented: Endpoint<Response: JsonSchema> + JsonSchema {}
@@ -28,8 +28,10 @@ pub struct EndpointSchema {
     pub method: Method,
     /// Route, with path parameters in braces.
     pub route: &'static str,
-    /// The request as the server reads it: an object whose properties are the query
-    /// parameters (`GET`) or the body's fields (other methods). Path parameters are not in it.
+    /// Where the request's parameters travel.
+    pub params: ParamSource,
+    /// The request as the server reads it: an object whose properties are the parameters,
+    /// wherever [`params`](Self::params) says they travel. Path parameters are not in it.
     /// Self-contained: every subschema is inlined.
     pub request: Value,
     /// The body of a 200 reply: the `Response`'s fields plus `"success": true`. It may `$ref`
@@ -82,6 +84,7 @@ impl Collector {
             name,
             method: E::METHOD,
             route: E::ROUTE,
+            params: E::PARAMS,
             request,
             response,
         });
@@ -198,6 +201,7 @@ mod tests {
         assert_eq!(endpoint.name, "message.delete");
         assert_eq!(endpoint.method, Method::Delete);
         assert_eq!(endpoint.route, "/api/v1/livechat/message/{id}");
+        assert_eq!(endpoint.params, ParamSource::BodyOrQuery);
         assert_eq!(endpoint.response["required"], json!(["message", "success"]));
         assert_eq!(endpoint.response["properties"]["success"]["const"], json!(true));
         let deleted = &endpoint.response["properties"]["message"]["$ref"];

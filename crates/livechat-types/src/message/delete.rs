@@ -8,7 +8,9 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{fill_route, Endpoint, MessageId, Method, RoomId, Timestamp, VisitorToken};
+use crate::{
+    fill_route, Endpoint, MessageId, Method, ParamSource, RoomId, Timestamp, VisitorToken,
+};
 
 /// Body of a delete-message request; the message id travels in the path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,6 +58,7 @@ pub struct Deleted {
 impl Endpoint for Request {
     const METHOD: Method = Method::Delete;
     const ROUTE: &'static str = "/api/v1/livechat/message/{id}";
+    const PARAMS: ParamSource = ParamSource::BodyOrQuery;
     type Response = Response;
 
     fn path(&self) -> Cow<'static, str> {

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{fill_route, Endpoint, Method, Timestamp, VisitorToken};
+use crate::{fill_route, Endpoint, ErrorStyle, Method, Timestamp, VisitorToken};
 
 /// A remove-visitor request; the token travels in the path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,6 +44,7 @@ pub struct Removed {
 impl Endpoint for Request {
     const METHOD: Method = Method::Delete;
     const ROUTE: &'static str = "/api/v1/livechat/visitor/{token}";
+    const ERRORS: ErrorStyle = ErrorStyle::Bracketed;
     type Response = Response;
 
     fn path(&self) -> Cow<'static, str> {

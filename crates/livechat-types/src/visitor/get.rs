@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 use super::Visitor;
-use crate::{fill_route, Endpoint, Method, VisitorToken};
+use crate::{fill_route, Endpoint, ErrorStyle, Method, VisitorToken};
 
 /// A get-visitor request; the token travels in the path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -34,6 +34,7 @@ pub struct Response {
 impl Endpoint for Request {
     const METHOD: Method = Method::Get;
     const ROUTE: &'static str = "/api/v1/livechat/visitor/{token}";
+    const ERRORS: ErrorStyle = ErrorStyle::Bracketed;
     type Response = Response;
 
     fn path(&self) -> Cow<'static, str> {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Visitor;
-use crate::{Endpoint, Method, VisitorToken};
+use crate::{Endpoint, ErrorStyle, Method, VisitorToken};
 
 /// Body of a register-visitor request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -97,5 +97,6 @@ pub struct Response {
 impl Endpoint for Request {
     const METHOD: Method = Method::Post;
     const ROUTE: &'static str = "/api/v1/livechat/visitor";
+    const ERRORS: ErrorStyle = ErrorStyle::Bracketed;
     type Response = Response;
 }

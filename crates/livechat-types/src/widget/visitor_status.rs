@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Endpoint, Method, VisitorToken};
+use crate::{Endpoint, ErrorStyle, Method, VisitorToken};
 
 /// Body of a visitor-status report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,5 +28,6 @@ pub struct Response {
 impl Endpoint for Request {
     const METHOD: Method = Method::Post;
     const ROUTE: &'static str = "/api/v1/livechat/visitor.status";
+    const ERRORS: ErrorStyle = ErrorStyle::Bracketed;
     type Response = Response;
 }
