@@ -13,9 +13,11 @@ pub enum ApiError {
     /// A failure the client caused and can act on, in the plain style (`"error":"code"`).
     #[error("client error: {0}")]
     Client(ErrorCode),
-    /// A client failure on a `livechat/visitor*` endpoint (`"error":"[code]"`).
+    /// A client failure in the bracketed style (`"error":"[code]"`). The router turns
+    /// [`Client`](Self::Client) into this for endpoints that declare
+    /// [`ErrorStyle::Bracketed`](livechat_types::ErrorStyle::Bracketed).
     #[error("client error: {0}")]
-    Visitor(ErrorCode),
+    Bracketed(ErrorCode),
     /// A malformed request: `"<description> [invalid-params]"`.
     #[error("invalid params: {0}")]
     Params(String),
@@ -39,18 +41,10 @@ impl ApiError {
         Self::Unavailable(reason.to_owned())
     }
 
-    /// The same error in the style of the `livechat/visitor*` endpoints.
-    pub fn visitor_style(self) -> Self {
-        match self {
-            Self::Client(code) => Self::Visitor(code),
-            other => other,
-        }
-    }
-
     /// The error code this error carries.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Client(code) | Self::Visitor(code) => code.clone(),
+            Self::Client(code) | Self::Bracketed(code) => code.clone(),
             Self::Params(_) => ErrorCode::InvalidParams,
             Self::RateLimited { .. } => ErrorCode::TooManyRequests,
             Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
@@ -62,7 +56,7 @@ impl ApiError {
     pub fn body(&self) -> ErrorBody {
         match self {
             Self::Client(code) => ErrorBody::plain(code),
-            Self::Visitor(code) => ErrorBody::bracketed(code),
+            Self::Bracketed(code) => ErrorBody::bracketed(code),
             Self::Params(description) => {
                 ErrorBody::described(description, &ErrorCode::InvalidParams)
             }
@@ -190,8 +184,8 @@ mod tests {
     }
 
     #[test]
-    fn visitor_style_is_bracketed() {
-        let (_, body) = body_of(&ApiError::from(ErrorCode::InvalidToken).visitor_style());
+    fn bracketed_errors_carry_error_type() {
+        let (_, body) = body_of(&ApiError::Bracketed(ErrorCode::InvalidToken));
         assert_eq!(
             body,
             json!({"success": false, "error": "[invalid-token]", "errorType": "invalid-token"})

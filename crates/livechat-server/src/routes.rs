@@ -1,11 +1,18 @@
 //! The route table. Paths and methods come from `livechat-types`, so server and SDK cannot
 //! disagree about them, and the same table builds the OpenAPI document ([`crate::openapi`]),
-//! so no endpoint is served without being documented.
+//! so no endpoint is served without being documented. The router also applies each
+//! endpoint's declared error style, so no handler chooses one.
 
+use actix_web::body::BoxBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Next};
 use actix_web::{http, web, HttpResponse, Resource, Route};
 use livechat_types::openapi::Documented;
-use livechat_types::{agent, message, room, visitor, widget, ErrorBody, ErrorCode, Method};
+use livechat_types::{
+    agent, message, room, visitor, widget, ErrorBody, ErrorCode, ErrorStyle, Method,
+};
 
+use crate::error::ApiError;
 use crate::{handlers, openapi};
 
 /// Registers every endpoint.
@@ -80,7 +87,7 @@ pub trait Table {
 }
 
 /// One actix resource per route, so that a path served for one method answers the others
-/// with 405.
+/// with 405. Each endpoint's errors take the style its type declares.
 #[derive(Default)]
 struct Router {
     resources: Vec<(&'static str, Resource)>,
@@ -89,6 +96,12 @@ struct Router {
 impl Table for Router {
     fn add<E: Documented>(&mut self, route: Route) -> &mut Self {
         let route = route.method(http_method(E::METHOD));
+        // Handlers return business errors plain; the few bracketed endpoints pay for the
+        // rewrite, the others for nothing.
+        let route = match E::ERRORS {
+            ErrorStyle::Plain => route,
+            ErrorStyle::Bracketed => route.wrap(from_fn(bracketed)),
+        };
         match self.resources.iter().position(|(path, _)| *path == E::ROUTE) {
             Some(index) => {
                 let (path, resource) = self.resources.remove(index);
@@ -119,4 +132,100 @@ pub async fn not_found() -> HttpResponse {
 
 async fn method_not_allowed() -> HttpResponse {
     HttpResponse::MethodNotAllowed().json(ErrorBody::plain(&ErrorCode::MethodNotAllowed))
+}
+
+/// Route middleware of [`ErrorStyle::Bracketed`] endpoints: a business error, from the
+/// handler or from an extractor, is written `"[code]"` with `errorType`.
+async fn bracketed(
+    req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse, actix_web::Error> {
+    let res = next.call(req).await?;
+    let code = match res.response().error().and_then(|err| err.as_error::<ApiError>()) {
+        Some(ApiError::Client(code)) => code.clone(),
+        _ => return Ok(res),
+    };
+    let (req, _) = res.into_parts();
+    Ok(ServiceResponse::new(req, HttpResponse::from_error(ApiError::Bracketed(code))))
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::{call_service, init_service, read_body_json, TestRequest};
+    use actix_web::App;
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    /// A handler that refuses with `invalid-token`, in no style of its own.
+    async fn refuse() -> Result<HttpResponse, ApiError> {
+        Err(ErrorCode::InvalidToken.into())
+    }
+
+    async fn refuse_params() -> Result<HttpResponse, ApiError> {
+        Err(ApiError::Params("must have required property 'token'".into()))
+    }
+
+    #[actix_web::test]
+    async fn the_router_writes_business_errors_in_the_endpoints_style() {
+        let mut router = Router::default();
+        router
+            .add::<visitor::get::Request>(web::to(refuse))
+            .add::<visitor::delete::Request>(web::to(refuse_params))
+            .add::<message::get::Request>(web::to(refuse));
+        let app = init_service(App::new().configure(|cfg| {
+            for (_, resource) in router.resources {
+                cfg.service(resource);
+            }
+        }))
+        .await;
+        let reply = |req: TestRequest| {
+            let app = &app;
+            async move {
+                let res = call_service(app, req.to_request()).await;
+                let status = res.status().as_u16();
+                (status, read_body_json::<Value, _>(res).await)
+            }
+        };
+
+        let bracketed = reply(TestRequest::get().uri("/api/v1/livechat/visitor/tok")).await;
+        assert_eq!(
+            bracketed,
+            (
+                400,
+                json!({"success": false, "error": "[invalid-token]", "errorType": "invalid-token"})
+            )
+        );
+        let plain = reply(TestRequest::get().uri("/api/v1/livechat/message/m1")).await;
+        assert_eq!(plain, (400, json!({"success": false, "error": "invalid-token"})));
+        // Validation errors have one form everywhere.
+        let params = reply(TestRequest::delete().uri("/api/v1/livechat/visitor/tok")).await;
+        let described = json!({
+            "success": false,
+            "error": "must have required property 'token' [invalid-params]",
+            "errorType": "invalid-params"
+        });
+        assert_eq!(params, (400, described));
+    }
+
+    #[test]
+    fn the_visitor_endpoints_and_only_they_are_bracketed() {
+        struct Styles(Vec<(&'static str, ErrorStyle)>);
+
+        impl Table for Styles {
+            fn add<E: Documented>(&mut self, _: Route) -> &mut Self {
+                self.0.push((E::ROUTE, E::ERRORS));
+                self
+            }
+        }
+
+        let mut styles = Styles(Vec::new());
+        api(&mut styles);
+        assert!(styles.0.len() > 20);
+        for (route, style) in styles.0 {
+            // SPEC section 1: `livechat/visitor*`, which includes `livechat/visitor.status`.
+            let is_visitor = route.starts_with("/api/v1/livechat/visitor");
+            assert_eq!(style == ErrorStyle::Bracketed, is_visitor, "{route}");
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! `livechat/visitor`: register, get and remove visitors. Errors use the bracketed style.
+//! `livechat/visitor`: register, get and remove visitors. Their types declare the bracketed
+//! error style, and the router applies it.
 
 use actix_web::{web, HttpRequest};
 use diesel::Connection as _;
@@ -21,10 +22,7 @@ pub async fn register(
 ) -> Reply<register::Response> {
     validate::token(&req.visitor.token)?;
     let key = Key::Visitor(req.visitor.token.as_str().to_owned());
-    let row = state
-        .write(key, move |conn: &mut DbConn| upsert(conn, &req.visitor, now()))
-        .await
-        .map_err(ApiError::visitor_style)?;
+    let row = state.write(key, move |conn: &mut DbConn| upsert(conn, &req.visitor, now())).await?;
     ok(register::Response { visitor: row.to_wire() })
 }
 
@@ -117,8 +115,7 @@ pub async fn get(state: web::Data<AppState>, req: HttpRequest) -> Reply<get::Res
             db::visitors::find_by_token(conn, token.as_str())?
                 .ok_or_else(|| ErrorCode::InvalidToken.into())
         })
-        .await
-        .map_err(ApiError::visitor_style)?;
+        .await?;
     ok(get::Response { visitor: row.to_wire() })
 }
 
@@ -136,7 +133,6 @@ pub async fn delete(state: web::Data<AppState>, req: HttpRequest) -> Reply<delet
             db::visitors::delete(conn, &visitor.id)?;
             Ok(delete::Removed { id: visitor.id, ts: Timestamp(now()) })
         })
-        .await
-        .map_err(ApiError::visitor_style)?;
+        .await?;
     ok(delete::Response { visitor: removed })
 }

@@ -81,7 +81,7 @@ pub async fn visitor_status(
         .read(move |conn| {
             db::visitors::find_by_token(conn, token.as_str())?
                 .map(drop)
-                .ok_or_else(|| ApiError::from(ErrorCode::InvalidToken).visitor_style())
+                .ok_or_else(|| ErrorCode::InvalidToken.into())
         })
         .await?;
     ok(visitor_status::Response { token: req.token, status: req.status })

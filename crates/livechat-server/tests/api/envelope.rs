@@ -105,6 +105,32 @@ async fn malformed_json_is_invalid_params() {
 }
 
 #[actix_web::test]
+async fn business_errors_take_the_style_their_endpoint_declares() {
+    let app = TestApp::new().await;
+    let rid = app.visitor_with_room("tok-a").await;
+    let visitor = "/api/v1/livechat/visitor";
+
+    // The `livechat/visitor*` endpoints are bracketed...
+    app.get(&format!("{visitor}/nope")).await.assert_visitor_error("invalid-token");
+    app.delete(&format!("{visitor}/nope"), None).await.assert_visitor_error("invalid-token");
+    app.post(&format!("{visitor}.status"), json!({"token": "nope", "status": "away"}))
+        .await
+        .assert_visitor_error("invalid-token");
+    // ... every other endpoint is plain.
+    app.send("nope", &rid, "hi").await.assert_error("invalid-token");
+    app.get(&format!("/api/v1/livechat/message/m1?token=nope&rid={rid}"))
+        .await
+        .assert_error("invalid-token");
+    app.get("/api/v1/livechat/room?token=nope").await.assert_error("invalid-token");
+    // Described errors read the same on both.
+    app.post(visitor, json!({"visitor": {}})).await.assert_invalid_params();
+    let res = app.raw(Method::POST, visitor, "text/plain", b"{}".to_vec()).await;
+    assert_described(&res, 415, "error-unsupported-media-type");
+    let res = app.delete(&format!("{visitor}/tok-a"), None).await;
+    assert_described(&res, 400, "visitor-has-open-rooms");
+}
+
+#[actix_web::test]
 async fn a_request_without_a_body_is_invalid_params_not_415() {
     let app = TestApp::new().await;
     app.visitor_with_room("tok-a").await;
