@@ -10,8 +10,9 @@ use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::web::BytesMut;
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::StreamExt as _;
-use livechat_types::ErrorCode;
-use serde::de::DeserializeOwned;
+use livechat_types::{Endpoint, ErrorCode, ParamSource};
+use serde::de::{DeserializeOwned, Visitor};
+use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 use crate::limits;
@@ -79,6 +80,91 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     }
 }
 
+/// The parameters of endpoint `E`, from where its type says they travel
+/// ([`Endpoint::PARAMS`]): the body as [`Body`] reads it, the query string as [`Query`] reads
+/// it, or both, the body's fields first. Path parameters are the handler's to read.
+pub struct Params<E>(pub E);
+
+impl<E: Endpoint + DeserializeOwned + 'static> FromRequest for Params<E> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        match E::PARAMS {
+            ParamSource::Body => {
+                let body = Body::<E>::from_request(req, payload);
+                Box::pin(async move { body.await.map(|Body(params)| Params(params)) })
+            }
+            ParamSource::Query => {
+                let query = Query::<E>::from_request(req, payload);
+                Box::pin(async move { query.await.map(|Query(params)| Params(params)) })
+            }
+            ParamSource::BodyOrQuery => {
+                let body = Body::<Map<String, Value>>::from_request(req, payload);
+                let query = Query::<Vec<(String, String)>>::from_request(req, payload);
+                Box::pin(async move {
+                    let Body(mut fields) = body.await?;
+                    let Query(pairs) = query.await?;
+                    // What the body leaves out may come from the query string, as text. Other
+                    // query parameters are ignored, as everywhere; a known one given twice is
+                    // refused, as by [`Query`]; unknown body fields are refused when `E` is
+                    // read.
+                    let names = field_names::<E>();
+                    let mut from_query = Map::new();
+                    for (name, value) in pairs {
+                        if !names.contains(&name.as_str()) {
+                            continue;
+                        }
+                        if from_query.insert(name.clone(), Value::String(value)).is_some() {
+                            return Err(ApiError::Params(format!("'{name}' is given twice")));
+                        }
+                    }
+                    for (name, value) in from_query {
+                        fields.entry(name).or_insert(value);
+                    }
+                    serde_path_to_error::deserialize(Value::Object(fields))
+                        .map(Params)
+                        .map_err(describe_error)
+                })
+            }
+        }
+    }
+}
+
+/// The names of the fields a derived `Deserialize` struct reads, as they are on the wire.
+/// Serde hands them to the deserializer, which here stops at that.
+fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Fields<'a>(&'a mut &'static [&'static str]);
+
+    impl<'de> serde::Deserializer<'de> for Fields<'_> {
+        type Error = serde::de::value::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(serde::de::Error::custom("only the field names were wanted"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+
+    let mut names: &'static [&'static str] = &[];
+    let _ = T::deserialize(Fields(&mut names));
+    names
+}
+
 /// The visitor token a JSON body carries at its top level, if any.
 fn body_token(bytes: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
@@ -104,10 +190,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     // The body itself must be an object too, not an array of its fields' values.
     let livechat_types::de::Object(value): livechat_types::de::Object<T> =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-            let path = err.path().to_string();
-            describe(&path, &err.into_inner().to_string())
-        })?;
+        serde_path_to_error::deserialize(&mut deserializer).map_err(describe_error)?;
     deserializer.end().map_err(|_| ApiError::Params("the body must be one JSON object".into()))?;
     Ok(value)
 }
@@ -156,10 +239,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         return Err(ApiError::Params("parameters must not contain NUL characters".into()));
     }
     let deserializer = serde_urlencoded::Deserializer::new(pairs);
-    serde_path_to_error::deserialize(deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        describe(&path, &err.into_inner().to_string())
-    })
+    serde_path_to_error::deserialize(deserializer).map_err(describe_error)
 }
 
 /// A path segment by name, percent-decoded, refused when it contains a NUL.
@@ -177,6 +257,12 @@ pub fn path_param(req: &HttpRequest, name: &str) -> Result<String, ApiError> {
         limits::check_token(req, &decoded)?;
     }
     Ok(decoded)
+}
+
+/// [`describe`] for an error that knows where it happened.
+fn describe_error<E: std::fmt::Display>(err: serde_path_to_error::Error<E>) -> ApiError {
+    let path = err.path().to_string();
+    describe(&path, &err.into_inner().to_string())
 }
 
 /// Turns a serde error into a description that never repeats the client's values (they
@@ -278,6 +364,71 @@ mod tests {
         assert_eq!(
             params_message(parse_json::<Sample>(br#"{"token":"a"} {}"#)),
             "the body must be one JSON object"
+        );
+    }
+
+    #[test]
+    fn field_names_are_the_wire_names() {
+        let names = field_names::<livechat_types::message::delete::Request>();
+        assert_eq!(names, ["token", "rid"]);
+        assert_eq!(field_names::<Sample>(), ["token", "limit"]);
+        assert!(field_names::<String>().is_empty());
+    }
+
+    #[actix_web::test]
+    async fn params_come_from_where_the_endpoint_says() {
+        use actix_web::test::TestRequest;
+        use livechat_types::message::{delete, get, send};
+
+        let (req, mut payload) = TestRequest::delete()
+            .uri("/?token=query&rid=r-query&count=5")
+            .insert_header(("content-type", "application/json"))
+            .set_payload(r#"{"token":"body","rid":"r-body","msg":"hi"}"#)
+            .to_http_parts();
+
+        // One request read three ways; the first reader takes the body.
+        let (Ok(Params(send)), Ok(Params(get)), Ok(Params(delete))) = (
+            Params::<send::Request>::from_request(&req, &mut payload).await,
+            Params::<get::Request>::from_request(&req, &mut Payload::None).await,
+            Params::<delete::Request>::from_request(&req, &mut Payload::None).await,
+        ) else {
+            panic!("refused")
+        };
+        assert_eq!((send.token.as_str(), send.room_id.as_str()), ("body", "r-body"));
+        assert_eq!((get.token.as_str(), get.room_id.as_str()), ("query", "r-query"));
+        assert_eq!((delete.token.as_str(), delete.room_id.as_str()), ("query", "r-query"));
+    }
+
+    #[actix_web::test]
+    async fn body_or_query_prefers_the_body_and_refuses_its_unknown_fields() {
+        use actix_web::test::TestRequest;
+        use livechat_types::message::delete;
+
+        let read = |query: &str, body: &'static str| {
+            let (req, mut payload) = TestRequest::delete()
+                .uri(&format!("/{query}"))
+                .insert_header(("content-type", "application/json"))
+                .set_payload(body)
+                .to_http_parts();
+            async move { Params::<delete::Request>::from_request(&req, &mut payload).await }
+        };
+
+        let Ok(Params(mixed)) = read("?token=query&rid=r-query", r#"{"token":"body"}"#).await
+        else {
+            panic!("refused")
+        };
+        assert_eq!((mixed.token.as_str(), mixed.room_id.as_str()), ("body", "r-query"));
+        assert_eq!(
+            params_message(read("?rid=r", r#"{"extra":1}"#).await.map(|_| ())),
+            "must NOT have additional properties 'extra'"
+        );
+        assert_eq!(
+            params_message(read("?rid=r&other=1", "").await.map(|_| ())),
+            "must have required property 'token'"
+        );
+        assert_eq!(
+            params_message(read("?token=a&rid=r&token=a", "").await.map(|_| ())),
+            "'token' is given twice"
         );
     }
 

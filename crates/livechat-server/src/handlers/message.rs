@@ -6,7 +6,6 @@
 use actix_web::{web, HttpRequest};
 use livechat_types::message::{delete, get, history, send, update};
 use livechat_types::{ErrorCode, MessageId, RoomId, Timestamp, VisitorToken};
-use serde::Deserialize;
 
 use super::{now, ok, page, Reply};
 use crate::auth::Agent;
@@ -14,7 +13,7 @@ use crate::db::messages::{Author, NewMessage, Store};
 use crate::db::models::{MessageRow, RoomRow, VisitorRow};
 use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
-use crate::extract::{path_param, Body, Query};
+use crate::extract::{path_param, Body, Params, Query};
 use crate::{validate, AppState, Config};
 
 /// `POST /api/v1/livechat/message`
@@ -144,40 +143,14 @@ pub async fn update(
     ok(update::Response { message: row.to_wire() })
 }
 
-/// `token` and `rid` of a DELETE, from the body or the query string.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeleteParams {
-    token: Option<VisitorToken>,
-    #[serde(rename = "rid")]
-    room_id: Option<RoomId>,
-}
-
-/// Query parameters of a DELETE: the same two, other parameters ignored.
-#[derive(Debug, Default, Deserialize)]
-pub struct DeleteQuery {
-    token: Option<VisitorToken>,
-    #[serde(rename = "rid")]
-    room_id: Option<RoomId>,
-}
-
-/// `DELETE /api/v1/livechat/message/{id}`. Deleting must prove ownership, so a request
-/// without a token is refused.
+/// `DELETE /api/v1/livechat/message/{id}`, `token` and `rid` in the body or the query
+/// string. Deleting must prove ownership, so a request without a token is refused.
 pub async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,
-    Body(body): Body<DeleteParams>,
-    Query(query): Query<DeleteQuery>,
+    Params(delete::Request { token, room_id, .. }): Params<delete::Request>,
 ) -> Reply<delete::Response> {
     let id = message_id_from_path(&req)?;
-    let token = body
-        .token
-        .or(query.token)
-        .ok_or_else(|| ApiError::Params("must have required property 'token'".into()))?;
-    let room_id = body
-        .room_id
-        .or(query.room_id)
-        .ok_or_else(|| ApiError::Params("must have required property 'rid'".into()))?;
     validate::token(&token)?;
     validate::room_id(&room_id)?;
     let config = state.config.clone();

@@ -363,15 +363,43 @@ async fn delete_takes_token_and_rid_from_the_query_string() {
 }
 
 #[actix_web::test]
+async fn delete_reads_the_body_first_then_the_query_string() {
+    let app = TestApp::new().await;
+    let rid = app.visitor_with_room("tok-a").await;
+    let mid = id(&app.send("tok-a", &rid, "hello").await.ok()["message"]);
+    let query = |query: &str| format!("{}?{query}", path(&mid));
+
+    // The body's token wins over the query string's.
+    let body = json!({"token": "nope", "rid": rid});
+    app.delete(&query("token=tok-a"), Some(body)).await.assert_error("invalid-token");
+    // Unknown body fields are refused, unknown query parameters ignored.
+    let body = json!({"token": "tok-a", "extra": 1});
+    app.delete(&query(&format!("rid={rid}")), Some(body)).await.assert_invalid_params();
+    assert_eq!(app.history("tok-a", &rid).await.len(), 2);
+    let body = json!({"token": "tok-a"});
+    let deleted = app.delete(&query(&format!("rid={rid}&count=5")), Some(body)).await.ok();
+
+    assert_eq!(deleted["message"]["_id"], mid.as_str());
+    assert_eq!(app.history("tok-a", &rid).await.len(), 1);
+}
+
+#[actix_web::test]
 async fn delete_must_prove_ownership() {
     let app = TestApp::new().await;
     let rid = app.visitor_with_room("tok-a").await;
     let mid = id(&app.send("tok-a", &rid, "hello").await.ok()["message"]);
     let started = started_id(&app, "tok-a", &rid).await;
 
-    app.delete(&path(&mid), None).await.assert_invalid_params();
-    app.delete(&path(&mid), Some(json!({"rid": rid}))).await.assert_invalid_params();
-    app.delete(&path(&mid), Some(json!({"token": "tok-a"}))).await.assert_invalid_params();
+    let missing = |res: Res, field: &str| {
+        res.assert_invalid_params();
+        let expected = format!("must have required property '{field}' [invalid-params]");
+        assert_eq!(res.json["error"], expected);
+    };
+    missing(app.delete(&path(&mid), None).await, "token");
+    missing(app.delete(&path(&mid), Some(json!({"rid": rid}))).await, "token");
+    missing(app.delete(&format!("{}?rid={rid}", path(&mid)), None).await, "token");
+    missing(app.delete(&path(&mid), Some(json!({"token": "tok-a"}))).await, "rid");
+    missing(app.delete(&format!("{}?token=tok-a", path(&mid)), None).await, "rid");
     let body = json!({"token": "nope", "rid": rid});
     app.delete(&path(&mid), Some(body)).await.assert_error("invalid-token");
     let body = json!({"token": "tok-a", "rid": rid});
