@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, Route};
 use livechat_types::openapi::{Collector, Documented, EndpointSchema};
-use livechat_types::Method;
+use livechat_types::{Method, ParamSource};
 use serde_json::{json, Map, Value};
 
 use crate::routes::{self, Table};
@@ -75,18 +75,29 @@ fn operation(endpoint: &EndpointSchema, error: &Value, schemas: &mut Map<String,
         "operationId": endpoint.name,
         "tags": [endpoint.name.split('.').next().unwrap_or_default()],
     });
-    let request = &endpoint.request;
+    let mut request = endpoint.request.clone();
+    if endpoint.params == ParamSource::BodyOrQuery {
+        // A parameter is required in one place or the other, which a schema of each place
+        // cannot say: neither requires it, and the description does.
+        if let Some(request) = request.as_object_mut() {
+            request.remove("required");
+        }
+        operation["description"] = "Each parameter travels in the JSON body or, when the \
+            body leaves it out, in the query string; it is required in one of the two."
+            .into();
+    }
     let has_fields = request["properties"].as_object().is_some_and(|fields| !fields.is_empty());
-    if endpoint.method == Method::Get {
-        parameters.extend(query_parameters(request));
-    } else if has_fields {
+    if endpoint.params != ParamSource::Body {
+        parameters.extend(query_parameters(&request));
+    }
+    if endpoint.params != ParamSource::Query && has_fields {
         let required = request["required"].as_array().is_some_and(|names| !names.is_empty());
         let name = format!("{component}Request");
         operation["requestBody"] = json!({
             "required": required,
             "content": {"application/json": {"schema": reference(&name)}},
         });
-        insert_unique(schemas, name, request.clone());
+        insert_unique(schemas, name, request);
     }
     if !parameters.is_empty() {
         operation["parameters"] = Value::Array(parameters);
@@ -228,6 +239,33 @@ mod tests {
             ]
         );
         assert_eq!(parameters[2]["required"], true);
+    }
+
+    #[test]
+    fn parameters_of_a_delete_may_travel_in_the_query_string() {
+        let document = document();
+        let delete = &document["paths"]["/api/v1/livechat/message/{id}"]["delete"];
+        let parameters = delete["parameters"].as_array().cloned().unwrap_or_default();
+        let names: Vec<_> = parameters
+            .iter()
+            .map(|p| (p["name"].clone(), p["in"].clone(), p["required"].clone()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (json!("id"), json!("path"), json!(true)),
+                (json!("rid"), json!("query"), json!(false)),
+                (json!("token"), json!("query"), json!(false))
+            ]
+        );
+        assert_eq!(delete["requestBody"]["required"], false);
+        let body = &document["components"]["schemas"]["MessageDeleteRequest"];
+        assert!(body["properties"]["token"].is_object() && body.get("required").is_none());
+        assert!(delete["description"].is_string());
+        // A body-only endpoint keeps its required body.
+        let update = &document["paths"]["/api/v1/livechat/message/{id}"]["put"];
+        assert_eq!(update["requestBody"]["required"], true);
+        assert_eq!(update["parameters"].as_array().map(Vec::len), Some(1));
     }
 
     #[test]
