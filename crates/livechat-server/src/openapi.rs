@@ -1,18 +1,13 @@
 //! The OpenAPI 3.1 document of the API, served at `GET /api/v1/openapi.json`.
 //!
-//! It is built from the types of the endpoints in the route table ([`routes::api`]): their
+//! It is built from the types of the endpoints in the route table (`routes::api`, which
+//! fills a [`Collector`] and serves the result): their
 //! methods, routes and JSON Schemas (derived by `schemars` from the same serde attributes
 //! that shape the wire format). Nothing in it is written by hand but the envelope's prose.
 
-use std::sync::LazyLock;
-
-use actix_web::http::header::ContentType;
-use actix_web::{HttpResponse, Route};
-use livechat_types::openapi::{Collector, Documented, EndpointSchema};
+use livechat_types::openapi::{Collector, EndpointSchema};
 use livechat_types::{Method, ParamSource};
 use serde_json::{json, Map, Value};
-
-use crate::routes::{self, Table};
 
 /// Where the document is served.
 pub const ROUTE: &str = "/api/v1/openapi.json";
@@ -20,24 +15,13 @@ pub const ROUTE: &str = "/api/v1/openapi.json";
 /// Where shared schemas live in the document.
 const SCHEMAS: &str = "/components/schemas";
 
-/// The document, built once.
-static DOCUMENT: LazyLock<String> = LazyLock::new(|| document().to_string());
-
-/// `GET /api/v1/openapi.json`
-pub async fn serve() -> HttpResponse {
-    HttpResponse::Ok().content_type(ContentType::json()).body(DOCUMENT.as_str())
+/// A collector for the endpoints of the document.
+pub fn collector() -> Collector {
+    Collector::new(SCHEMAS)
 }
 
-impl Table for Collector {
-    fn add<E: Documented>(&mut self, _: Route) -> &mut Self {
-        Collector::add::<E>(self)
-    }
-}
-
-/// Builds the document from the route table.
-pub fn document() -> Value {
-    let mut collector = Collector::new(SCHEMAS);
-    routes::api(&mut collector);
+/// Builds the document from the endpoints `collector` gathered.
+pub fn document(collector: &mut Collector) -> Value {
     let error = collector.error_body();
     let mut schemas = Map::new();
     let mut paths = Map::new();
@@ -214,7 +198,7 @@ mod tests {
 
     #[test]
     fn every_operation_is_documented_with_its_replies() {
-        let document = document();
+        let document = crate::routes::openapi_document();
         assert_eq!(document["openapi"], "3.1.0");
         let send = &document["paths"]["/api/v1/livechat/message"]["post"];
         assert_eq!(send["operationId"], "message.send");
@@ -243,7 +227,7 @@ mod tests {
 
     #[test]
     fn parameters_of_a_delete_may_travel_in_the_query_string() {
-        let document = document();
+        let document = crate::routes::openapi_document();
         let delete = &document["paths"]["/api/v1/livechat/message/{id}"]["delete"];
         let parameters = delete["parameters"].as_array().cloned().unwrap_or_default();
         let names: Vec<_> = parameters
@@ -270,7 +254,7 @@ mod tests {
 
     #[test]
     fn every_reference_resolves() {
-        let document = document();
+        let document = crate::routes::openapi_document();
         let text = document.to_string();
         for name in text.split("\"#/components/schemas/").skip(1) {
             let name = name.split('"').next().unwrap_or_default();

@@ -26,7 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }
     cfg.service(
         web::resource(openapi::ROUTE)
-            .route(web::get().to(openapi::serve))
+            .route(web::get().to(serve_openapi))
             .default_service(web::to(method_not_allowed)),
     );
     cfg.route("/healthz", web::get().to(handlers::ops::healthz))
@@ -46,7 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The API: every endpoint and its handler, one line each. [`configure`] routes it and
-/// [`openapi::document`] documents it.
+/// [`openapi_document`] documents it.
 pub fn api(table: &mut impl Table) {
     use handlers::{
         agent as agents, message as msg, room as rooms, visitor as visitors, widget as widgets,
@@ -78,6 +78,28 @@ pub fn api(table: &mut impl Table) {
         .add::<widget::page_visited::Request>(web::to(widgets::page_visited))
         .add::<widget::visitor_status::Request>(web::to(widgets::visitor_status))
         .add::<widget::custom_field::Request>(web::to(widgets::custom_field));
+}
+
+/// The OpenAPI document of [`api`].
+pub fn openapi_document() -> serde_json::Value {
+    let mut collector = openapi::collector();
+    api(&mut collector);
+    openapi::document(&mut collector)
+}
+
+/// `GET /api/v1/openapi.json`: the document, built once.
+async fn serve_openapi() -> HttpResponse {
+    static DOCUMENT: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| openapi_document().to_string());
+    HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(DOCUMENT.as_str())
+}
+
+impl Table for livechat_types::openapi::Collector {
+    fn add<E: Documented>(&mut self, _: Route) -> &mut Self {
+        livechat_types::openapi::Collector::add::<E>(self)
+    }
 }
 
 /// What [`api`] is read into: the router, or the OpenAPI document.
