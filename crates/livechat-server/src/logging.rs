@@ -1,7 +1,8 @@
 //! Request logging and request ids.
 //!
 //! Tokens travel in paths and query strings, so a request is logged by its route pattern
-//! (`/api/v1/livechat/visitor/{token}`), never by its URL.
+//! (`/api/v1/livechat/visitor/{token}`), never by its URL; and by its method's label
+//! ([`crate::metrics::method_label`]), never by the method as sent, which may be any text.
 
 use std::time::Instant;
 
@@ -34,15 +35,16 @@ pub async fn log_request(
     let elapsed = started.elapsed();
     let micros = elapsed.as_micros() as u64;
     if let Some(state) = res.request().app_data::<actix_web::web::Data<crate::AppState>>() {
-        state.metrics.observe(&route, method.as_str(), status, elapsed.as_secs_f64());
+        state.metrics.observe(&route, &method, status, elapsed.as_secs_f64());
     }
+    let method = crate::metrics::method_label(&method);
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert(REQUEST_ID, value);
     }
     if status >= 500 {
-        tracing::warn!(%method, %route, status, micros, request_id, "request");
+        tracing::warn!(method, %route, status, micros, request_id, "request");
     } else {
-        tracing::info!(%method, %route, status, micros, request_id, "request");
+        tracing::info!(method, %route, status, micros, request_id, "request");
     }
     Ok(res)
 }

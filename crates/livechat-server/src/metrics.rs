@@ -1,5 +1,10 @@
 //! Prometheus metrics: requests and latency per route, database pool and writer usage.
+//!
+//! Every label value comes from a closed set: route patterns of the route table (or
+//! `(unmatched)`), the methods of [`method_label`] and status codes. A client that invents
+//! methods or paths adds no series.
 
+use actix_web::http::Method;
 use prometheus::{
     Encoder as _, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
@@ -51,8 +56,9 @@ impl Metrics {
         Ok(Self { registry, requests, latency, pool_connections, pool_idle, writer_queue })
     }
 
-    /// Records one finished request.
-    pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    /// Records one finished request; `route` is a route pattern or `(unmatched)`.
+    pub fn observe(&self, route: &str, method: &Method, status: u16, seconds: f64) {
+        let method = method_label(method);
         self.requests.with_label_values(&[route, method, &status.to_string()]).inc();
         self.latency.with_label_values(&[route, method]).observe(seconds);
     }
@@ -62,10 +68,62 @@ impl Metrics {
         self.pool_connections.set(i64::from(pool.connections));
         self.pool_idle.set(i64::from(pool.idle_connections));
         self.writer_queue.set(i64::try_from(writer_queue).unwrap_or(i64::MAX));
+        self.encode()
+    }
+
+    /// The Prometheus text format of every metric as it stands.
+    fn encode(&self) -> String {
         let mut buffer = Vec::new();
         if let Err(err) = TextEncoder::new().encode(&self.registry.gather(), &mut buffer) {
             tracing::error!(error = %err, "cannot encode metrics");
         }
         String::from_utf8_lossy(&buffer).into_owned()
+    }
+}
+
+/// The methods [`method_label`] names; every other is `other`.
+static KNOWN_METHODS: [Method; 7] = [
+    Method::GET,
+    Method::POST,
+    Method::PUT,
+    Method::DELETE,
+    Method::PATCH,
+    Method::HEAD,
+    Method::OPTIONS,
+];
+
+/// How metrics and logs name a request's method: one of the standard methods a client of
+/// this API sends, else `other`. HTTP lets a method be any token of any length, so the
+/// method as sent would let each request add a series and put its text in the log.
+pub fn method_label(method: &Method) -> &'static str {
+    KNOWN_METHODS.iter().find(|known| *known == method).map_or("other", Method::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_outside_the_known_set_are_other() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::OPTIONS), "OPTIONS");
+        for unknown in ["TRACE", "CONNECT", "get", "PROPFIND", &"X".repeat(16 * 1024)] {
+            let method = Method::from_bytes(unknown.as_bytes()).expect("a method token");
+            assert_eq!(method_label(&method), "other", "{unknown:.20}");
+        }
+    }
+
+    #[test]
+    fn invented_methods_add_no_series() {
+        let metrics = Metrics::new().expect("metrics");
+        for n in 0..100 {
+            let method = Method::from_bytes(format!("M{n}").as_bytes()).expect("a method token");
+            metrics.observe("(unmatched)", &method, 405, 0.001);
+        }
+        metrics.observe("/healthz", &Method::GET, 200, 0.001);
+        let text = metrics.encode();
+        assert!(!text.contains("M1"), "{text}");
+        let series = text.lines().filter(|line| line.starts_with("livechat_http_requests_total"));
+        assert_eq!(series.count(), 2, "{text}");
     }
 }
