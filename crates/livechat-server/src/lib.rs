@@ -13,6 +13,7 @@ pub mod logging;
 pub mod metrics;
 pub mod openapi;
 pub mod password;
+pub mod paths;
 pub mod realtime;
 pub mod routes;
 pub mod routing;
@@ -106,8 +107,9 @@ pub fn app(
         !state.config.cors_origins.is_empty(),
         limits::cors(&state.config),
     );
-    // Outermost last: logging sees every reply, the envelope catches what CORS raises, CORS
-    // headers reach 429 replies too.
+    // Outermost last: the path is put in normal form before anything reads it (the limits,
+    // the router, the logs), logging sees every reply, the envelope catches what CORS raises,
+    // CORS headers reach 429 replies too.
     App::new()
         .app_data(state)
         .configure(routes::configure)
@@ -116,6 +118,7 @@ pub fn app(
         .wrap(cors)
         .wrap(actix_web::middleware::from_fn(limits::envelope))
         .wrap(actix_web::middleware::from_fn(logging::log_request))
+        .wrap(actix_web::middleware::from_fn(paths::normalise_path))
 }
 
 /// Binds the HTTP server for `state` to its configured address; returns the server (not yet

@@ -162,6 +162,9 @@ fn canonical(address: IpAddr) -> IpAddr {
 
 /// Whether requests to `path` count against the per-address limit: the API and the
 /// realtime socket, not the widget's static files, the avatars or the operations endpoints.
+///
+/// `path` is in normal form ([`crate::paths`]): escaped letters, digits and `-._~` are
+/// decoded, and the router decodes no other escape into a character of these prefixes.
 fn is_limited(path: &str) -> bool {
     path.starts_with("/api/") || path == "/websocket" || path.starts_with("/sockjs")
 }
