@@ -277,13 +277,26 @@ impl From<Sender> for Written {
 /// Inserts `row` unless its id is taken (also by a concurrent instance: the insert skips a
 /// taken id instead of failing, so the surrounding transaction goes on); whether it did.
 fn insert_new(conn: &mut DbConn, row: &MessageRow) -> Result<bool> {
-    let insert = diesel::insert_into(messages::table).values(row);
+    let insert = InsertUnlessTaken { values: row.values() };
     let inserted = match conn {
-        DbConn::Sqlite(sqlite) => insert.on_conflict_do_nothing().execute(sqlite)?,
-        DbConn::Postgres(pg) => insert.on_conflict_do_nothing().execute(pg)?,
+        DbConn::Sqlite(sqlite) => insert.execute(sqlite)?,
+        DbConn::Postgres(pg) => insert.execute(pg)?,
     };
     Ok(inserted == 1)
 }
+
+/// [`insert_new`]'s INSERT: the column list and values from the row's `Insertable` derive, as
+/// a fixed statement prepared once per connection (diesel would build its SQL text anew for
+/// every send).
+struct InsertUnlessTaken<'a> {
+    values: <&'a MessageRow as Insertable<messages::table>>::Values,
+}
+
+fixed_statement!(InsertUnlessTaken, |this, out, _pg| {
+    out.push_sql("INSERT INTO messages ");
+    this.values.walk_ast(out.reborrow())?;
+    out.push_sql(" ON CONFLICT (id) DO NOTHING");
+});
 
 /// The visitor with a token and, if it is theirs, a room, as far as a send needs them.
 #[derive(Debug)]
