@@ -27,7 +27,8 @@
 /// `|this, out, pg| { ... }` (`out` an `AstPass`, `pg` whether it is PostgreSQL's dialect:
 /// a connection only ever sees one), and gives it a static query id, so
 /// diesel prepares it once per connection and reuses it (diesel caches neither UPDATE nor
-/// `sql_query` statements).
+/// `sql_query` statements). Its SQL never varies, so it is always safe to cache, and diesel
+/// need not walk it to find out on every execution.
 macro_rules! fixed_statement {
     ($ty:ident, |$this:ident, $out:ident, $pg:ident| $body:block) => {
         impl diesel::query_builder::QueryId for $ty<'_> {
@@ -35,6 +36,13 @@ macro_rules! fixed_statement {
             const HAS_STATIC_QUERY_ID: bool = true;
         }
         impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for $ty<'_> {
+            fn is_safe_to_cache_prepared(
+                &self,
+                _: &diesel::sqlite::Sqlite,
+            ) -> diesel::QueryResult<bool> {
+                Ok(true)
+            }
+
             fn walk_ast<'b>(
                 &'b self,
                 mut $out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
@@ -45,6 +53,13 @@ macro_rules! fixed_statement {
             }
         }
         impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for $ty<'_> {
+            fn is_safe_to_cache_prepared(
+                &self,
+                _: &diesel::pg::Pg,
+            ) -> diesel::QueryResult<bool> {
+                Ok(true)
+            }
+
             fn walk_ast<'b>(
                 &'b self,
                 mut $out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,

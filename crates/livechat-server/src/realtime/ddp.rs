@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::hub::{Frame, Topic};
 use crate::db::models::MessageRow;
 use crate::db::users::UserRow;
 
@@ -32,13 +31,17 @@ pub fn agent(agent: &UserRow) -> Value {
     serde_json::to_value(agent.to_public()).unwrap_or(Value::Null)
 }
 
-/// An event on a stream: `{"msg":"changed","collection":<stream>,"id":"id","fields":...}`.
-pub fn changed(topic: &Topic, args: Value) -> Frame {
+/// One serialized DDP frame, shared by every socket it goes to.
+pub type Frame = Arc<str>;
+
+/// An event `event` on stream `collection`:
+/// `{"msg":"changed","collection":<stream>,"id":"id","fields":{"eventName","args"}}`.
+pub fn changed(collection: &str, event: &str, args: Value) -> Frame {
     let frame = json!({
         "msg": "changed",
-        "collection": topic.stream.name(),
+        "collection": collection,
         "id": "id",
-        "fields": { "eventName": topic.event, "args": args },
+        "fields": { "eventName": event, "args": args },
     });
     Arc::from(frame.to_string())
 }
@@ -138,7 +141,7 @@ mod tests {
 
     #[test]
     fn frames_have_the_ddp_shape() {
-        let frame = changed(&Topic::notify("r1", "typing"), json!(["guest-1", true]));
+        let frame = changed("stream-notify-room", "r1/typing", json!(["guest-1", true]));
         let value: Value = serde_json::from_str(&frame).expect("json");
         assert_eq!(
             value,

@@ -71,7 +71,7 @@ impl Dispatcher {
                 let read = self.read(conn, |conn| db::messages::find(conn, &id));
                 match read {
                     Some(Some(row)) if !row.deleted && row.rid == rid => {
-                        let frame = ddp::changed(&topic, json!([ddp::message(&row)]));
+                        let frame = topic.changed(json!([ddp::message(&row)]));
                         self.publish(conn, &topic, &frame, None);
                     }
                     // Deleted since, or not this room's: nothing to show.
@@ -81,7 +81,7 @@ impl Dispatcher {
             }
             Notification::Deleted { rid, id } => {
                 let topic = Topic::notify(&rid, "deleteMessage");
-                let frame = ddp::changed(&topic, json!([{ "_id": id }]));
+                let frame = topic.changed(json!([{ "_id": id }]));
                 self.publish(conn, &topic, &frame, None);
             }
             Notification::Typing { rid, username, typing, origin } => {
@@ -90,7 +90,7 @@ impl Dispatcher {
                     .strip_prefix(self.instance.as_str())
                     .and_then(|rest| rest.strip_prefix(':'))
                     .and_then(|socket| socket.parse().ok());
-                let frame = ddp::changed(&topic, json!([username, typing]));
+                let frame = topic.changed(json!([username, typing]));
                 self.publish(conn, &topic, &frame, skip);
             }
             Notification::AgentStatus { agent } => {
@@ -102,7 +102,7 @@ impl Dispatcher {
                 for room in rooms {
                     let topic = Topic::livechat(&room.id);
                     if self.hub.has_subscribers(&topic) {
-                        let frame = ddp::changed(&topic, event.clone());
+                        let frame = topic.changed(event.clone());
                         self.hub.publish_to_viewers(&topic, &frame, None, Some(&room));
                     }
                 }
@@ -118,7 +118,7 @@ impl Dispatcher {
                         self.hub.recheck_room(&room);
                         let topic = Topic::livechat(&rid);
                         if let Some(event) = event {
-                            let frame = ddp::changed(&topic, json!([event]));
+                            let frame = topic.changed(json!([event]));
                             self.hub.publish(&topic, &frame, None);
                         }
                     }

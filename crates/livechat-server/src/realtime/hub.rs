@@ -21,8 +21,7 @@ use tokio::sync::{mpsc, Notify};
 use crate::db::models::RoomRow;
 use crate::db::users::UserRow;
 
-/// One serialized DDP frame, shared by every socket it goes to.
-pub type Frame = Arc<str>;
+pub use super::ddp::Frame;
 
 /// The DDP streams this server publishes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -76,6 +75,11 @@ impl Topic {
     /// Changes of room `rid` on `stream-livechat-room`.
     pub fn livechat(rid: &str) -> Self {
         Self { stream: Stream::LivechatRoom, event: rid.to_owned() }
+    }
+
+    /// The DDP frame of an event on this topic.
+    pub fn changed(&self, args: serde_json::Value) -> Frame {
+        super::ddp::changed(self.stream.name(), &self.event, args)
     }
 
     /// The room this topic is about.
