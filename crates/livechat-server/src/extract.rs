@@ -33,6 +33,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
         let state = req.app_data::<actix_web::web::Data<AppState>>();
         let limit = state.map_or(64 * 1024, |state| state.config.body_limit);
         let timeout = state.map_or(Duration::from_secs(10), |state| state.config.request_timeout());
+        // Finding the body's token costs a scan of the body: only when tokens are limited.
+        let limits_tokens = state.map_or(true, |state| state.limits.limits_tokens());
         let req = req.clone();
         let declared = req
             .headers()
@@ -72,7 +74,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
             if is_json != Some(true) {
                 return Err(ErrorCode::UnsupportedMediaType.into());
             }
-            if let Some(token) = body_token(&bytes) {
+            if let Some(token) = limits_tokens.then(|| body_token(&bytes)).flatten() {
                 limits::check_token(&req, &token)?;
             }
             parse_json(&bytes).map(Body)

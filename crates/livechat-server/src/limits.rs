@@ -105,6 +105,11 @@ impl Limits {
         check(limiter, &canonical(ip))
     }
 
+    /// Whether requests are limited per visitor token (else there is no need to find one).
+    pub fn limits_tokens(&self) -> bool {
+        self.per_token.is_some()
+    }
+
     /// Counts a request made with the visitor token `token`.
     pub fn check_token(&self, token: &str) -> Result<(), ApiError> {
         let Some(limiter) = &self.per_token else { return Ok(()) };

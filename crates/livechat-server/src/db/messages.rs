@@ -277,7 +277,7 @@ impl From<Sender> for Written {
 /// Inserts `row` unless its id is taken (also by a concurrent instance: the insert skips a
 /// taken id instead of failing, so the surrounding transaction goes on); whether it did.
 fn insert_new(conn: &mut DbConn, row: &MessageRow) -> Result<bool> {
-    let insert = InsertUnlessTaken { values: row.values() };
+    let insert = InsertUnlessTaken { row };
     let inserted = match conn {
         DbConn::Sqlite(sqlite) => insert.execute(sqlite)?,
         DbConn::Postgres(pg) => insert.execute(pg)?,
@@ -285,17 +285,48 @@ fn insert_new(conn: &mut DbConn, row: &MessageRow) -> Result<bool> {
     Ok(inserted == 1)
 }
 
-/// [`insert_new`]'s INSERT: the column list and values from the row's `Insertable` derive, as
-/// a fixed statement prepared once per connection (diesel would build its SQL text anew for
-/// every send).
+/// [`insert_new`]'s INSERT, a fixed statement prepared once per connection: the column list
+/// from the schema, the values bound in the schema's order (a send is the hottest write, and
+/// diesel's own INSERT costs a tenth of a send more in building and binding).
 struct InsertUnlessTaken<'a> {
-    values: <&'a MessageRow as Insertable<messages::table>>::Values,
+    row: &'a MessageRow,
 }
 
 fixed_statement!(InsertUnlessTaken, |this, out, _pg| {
-    out.push_sql("INSERT INTO messages ");
-    this.values.walk_ast(out.reborrow())?;
-    out.push_sql(" ON CONFLICT (id) DO NOTHING");
+    let row = this.row;
+    out.push_sql("INSERT INTO messages (");
+    out.push_sql(message_column_names());
+    out.push_sql(") VALUES (");
+    out.push_bind_param::<Text, _>(&row.id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&row.rid)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&row.msg)?;
+    out.push_sql(", ");
+    out.push_bind_param::<BigInt, _>(&row.ts)?;
+    out.push_sql(", ");
+    out.push_bind_param::<BigInt, _>(&row.updated_at)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&row.author_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&row.author_username)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&row.author_name)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&row.visitor_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&row.alias)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&row.kind)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<BigInt>, _>(&row.edited_at)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&row.edited_by_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&row.edited_by_username)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Bool, _>(&row.deleted)?;
+    out.push_sql(") ON CONFLICT (id) DO NOTHING");
 });
 
 /// The visitor with a token and, if it is theirs, a room, as far as a send needs them.

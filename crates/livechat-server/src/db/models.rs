@@ -117,8 +117,8 @@ impl RoomRow {
 }
 
 /// A message row. Deleted messages stay as tombstones (no text) so their id stays taken.
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = messages, treat_none_as_default_value = false)]
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = messages)]
 pub struct MessageRow {
     pub id: String,
     pub rid: String,
