@@ -90,6 +90,21 @@ pub fn delete(conn: &mut DbConn, id: &str) -> Result<bool> {
     Ok(diesel::delete(users::table.find(id)).execute(conn)? > 0)
 }
 
+/// User `id`, its row locked until the transaction ends (key [`super::Key::User`]), so that
+/// writes about its sessions and availability see each other's effects.
+pub fn lock(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>> {
+    match conn {
+        DbConn::Postgres(pg) => Ok(users::table
+            .find(id)
+            .select(UserRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional()?),
+        // One writer: a write's reads already see every committed write.
+        DbConn::Sqlite(_) => find(conn, id),
+    }
+}
+
 /// Sets a user's availability.
 pub fn set_status(conn: &mut DbConn, id: &str, status: &str) -> Result<()> {
     diesel::update(users::table.find(id)).set(users::status.eq(status)).execute(conn)?;
@@ -136,6 +151,15 @@ pub fn find_by_token(conn: &mut DbConn, token_hash: &str) -> Result<Option<UserR
 pub fn delete_token(conn: &mut DbConn, token_hash: &str) -> Result<()> {
     diesel::delete(auth_tokens::table.find(token_hash)).execute(conn)?;
     Ok(())
+}
+
+/// How many auth tokens user `user_id` has (its sessions).
+pub fn count_tokens(conn: &mut DbConn, user_id: &str) -> Result<i64> {
+    auth_tokens::table
+        .filter(auth_tokens::user_id.eq(user_id))
+        .count()
+        .get_result(conn)
+        .map_err(Into::into)
 }
 
 /// Whether any agent (or admin) is available: one indexed lookup, for `livechat/config`.

@@ -38,6 +38,8 @@ pub async fn login(
     let (hash, user_id) = (auth::hash_token(&token), user.id.clone());
     state
         .write(Key::User(user_id.clone()), move |conn: &mut DbConn| {
+            // In step with a logout of another session, which counts the sessions left.
+            db::users::lock(conn, &user_id)?;
             Ok::<_, ApiError>(db::users::insert_token(conn, &hash, &user_id, now())?)
         })
         .await?;
@@ -61,17 +63,34 @@ fn me(user: &UserRow) -> login::Me {
     }
 }
 
-/// `POST /api/v1/logout`
+/// `POST /api/v1/logout`: revokes the request's token; the user's last session also ends its
+/// availability.
 pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
     Authed(user, Body(_)): Authed<Body<logout::Request>>,
 ) -> Reply<logout::Response> {
     let hash = auth::token_of(&req).map(|token| auth::hash_token(&token)).unwrap_or_default();
-    let revoke = move |conn: &mut DbConn| db::users::delete_token(conn, &hash);
-    state.write(Key::User(user.id.clone()), revoke).await?;
+    let user_id = user.id.clone();
+    let left = state
+        .write(Key::User(user.id.clone()), move |conn: &mut DbConn| -> Result<_, ApiError> {
+            // The user's row first: its other sessions' logins and logouts wait for this one.
+            let Some(user) = db::users::lock(conn, &user_id)? else { return Ok(false) };
+            db::users::delete_token(conn, &hash)?;
+            // Its last session ends its availability (as in Rocket.Chat): nobody is left to
+            // answer the rooms routing would give it.
+            if !user.is_available() || db::users::count_tokens(conn, &user_id)? > 0 {
+                return Ok(false);
+            }
+            db::users::set_status(conn, &user_id, "not-available")?;
+            Ok(true)
+        })
+        .await?;
     // Sockets logged in with that token, on every instance, are logged out.
     state.realtime.user_changed(&user.id);
+    if left {
+        state.realtime.agent_status_changed(&user.id);
+    }
     ok(logout::Response {
         status: "success".into(),
         data: json!({"message": "You've been logged out!"}),

@@ -4,6 +4,7 @@
 
 mod access;
 mod access_matrix;
+mod accounts;
 mod agent;
 mod bad_input;
 mod concurrency;
