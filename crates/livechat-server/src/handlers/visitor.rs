@@ -66,6 +66,9 @@ fn upsert(
     }
 }
 
+/// Copies what the visitor may choose into its row. Not its username: that is the server's
+/// `guest-<n>`, so a visitor cannot take an agent's name (**fix**: Rocket.Chat stores the
+/// `username` it is sent).
 fn apply(row: &mut VisitorRow, details: &register::NewVisitor, now: i64) {
     let non_blank = |value: &Option<String>| {
         value.as_deref().map(str::trim).filter(|value| !value.is_empty()).map(str::to_owned)
@@ -78,9 +81,6 @@ fn apply(row: &mut VisitorRow, details: &register::NewVisitor, now: i64) {
     }
     if let Some(phone) = non_blank(&details.phone) {
         row.phone = Some(phone);
-    }
-    if let Some(username) = non_blank(&details.username) {
-        row.username = username;
     }
     if let Some(department) = non_blank(&details.department) {
         row.department = Some(department);

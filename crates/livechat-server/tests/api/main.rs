@@ -12,6 +12,7 @@ mod envelope;
 mod labels;
 mod limits;
 mod message;
+mod migrations;
 mod openapi;
 mod paths;
 mod realtime;

@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 
+use crate::realtime::support::Ddp;
 use crate::TestApp;
 
 const REGISTER: &str = "/api/v1/livechat/visitor";
@@ -72,7 +73,7 @@ async fn a_new_token_with_the_same_email_is_a_visitor_of_its_own() {
 }
 
 #[actix_web::test]
-async fn a_given_username_and_phone_are_kept() {
+async fn a_given_username_is_ignored_and_the_phone_kept() {
     let app = TestApp::new().await;
 
     let body = app
@@ -83,8 +84,38 @@ async fn a_given_username_and_phone_are_kept() {
         .await
         .ok();
 
-    assert_eq!(body["visitor"]["username"], "ann");
+    assert!(is_guest_name(&body["visitor"]["username"]), "{body}");
     assert_eq!(body["visitor"]["phone"], json!([{"phoneNumber": "+4912345"}]));
+    // Nor does registering again rename it.
+    let again = json!({"visitor": {"token": "tok-v", "username": "ann"}});
+    let again = app.post(REGISTER, again).await.ok();
+    assert_eq!(again["visitor"]["username"], body["visitor"]["username"]);
+}
+
+#[actix_web::test]
+async fn a_visitor_cannot_take_an_agents_username() {
+    let app = TestApp::new().await;
+    app.agent("alice", "agent").await;
+
+    let body = json!({"visitor": {"token": "tok-v", "username": "alice", "name": "Alice"}});
+    let visitor = app.post(REGISTER, body).await.ok()["visitor"].clone();
+
+    assert!(is_guest_name(&visitor["username"]), "{visitor}");
+    let rid = app.visitor_with_room("tok-v").await;
+    let sent = app.send("tok-v", &rid, "I am alice").await.ok();
+    assert_eq!(sent["message"]["u"]["username"], visitor["username"], "{sent}");
+    let history = app.history("tok-v", &rid).await;
+    assert_eq!(history[0]["u"]["username"], visitor["username"], "{history:?}");
+    let room = app.get("/api/v1/livechat/room?token=tok-v").await.ok();
+    assert_eq!(room["room"]["v"]["username"], visitor["username"], "{room}");
+    // Typing, too, goes out under the guest name, whatever name the caller gives.
+    let mut watcher = Ddp::connect(&app.base).await;
+    watcher.watch_room(&rid, Some("tok-v")).await;
+    let mut typist = Ddp::connect(&app.base).await;
+    let event = format!("{rid}/typing");
+    typist.call("1", "stream-notify-room", json!([event, "alice", true, {"token": "tok-v"}])).await;
+    let typing = watcher.event("stream-notify-room", &event).await;
+    assert_eq!(typing["fields"]["args"], json!([visitor["username"], true]));
 }
 
 #[actix_web::test]

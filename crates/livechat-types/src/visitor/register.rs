@@ -42,7 +42,8 @@ pub struct NewVisitor {
         skip_serializing_if = "Option::is_none"
     )]
     pub phone: Option<String>,
-    /// Username; `guest-<n>` when absent.
+    /// Accepted and ignored (the stock widget and older clients send it): the server names
+    /// every visitor `guest-<n>`.
     #[serde(
         default,
         deserialize_with = "crate::de::present",

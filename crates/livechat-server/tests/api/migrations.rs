@@ -1,0 +1,80 @@
+//! Migrations that change existing data, run on a database that an earlier version filled.
+
+use diesel::connection::SimpleConnection;
+use diesel::{sql_query, QueryableByName, RunQueryDsl};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use livechat_server::db::{self, Backend, DbConn, DbManager};
+
+use super::{TestBackend, TestDb};
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+/// A database of its own with the first `count` migrations applied, and a connection to it.
+fn migrated_to(count: usize) -> (TestDb, DbConn) {
+    let (test_db, url) = TestDb::create(TestBackend::configured());
+    let manager = DbManager::new(Backend::from_url(&url), std::time::Duration::from_secs(5));
+    let mut conn = manager.connect().expect("database");
+    for _ in 0..count {
+        match &mut conn {
+            DbConn::Postgres(pg) => pg.run_next_migration(PG_MIGRATIONS).map(drop),
+            DbConn::Sqlite(sqlite) => sqlite.run_next_migration(SQLITE_MIGRATIONS).map(drop),
+        }
+        .expect("migration");
+    }
+    (test_db, conn)
+}
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+/// The single text column `name` of each row of `query`.
+fn names(conn: &mut DbConn, query: &str) -> Vec<String> {
+    let rows: Vec<Name> = sql_query(query).load(conn).expect(query);
+    rows.into_iter().map(|row| row.name).collect()
+}
+
+#[test]
+fn visitors_who_chose_their_username_get_a_guest_name() {
+    let (_db, mut conn) = migrated_to(3);
+    let set_counter = match conn {
+        DbConn::Postgres(_) => "SELECT setval('guest_numbers', 1);",
+        DbConn::Sqlite(_) => "UPDATE counters SET value = 1 WHERE name = 'guest';",
+    };
+    conn.batch_execute(set_counter).expect("counter");
+    conn.batch_execute(
+        "INSERT INTO visitors (id, token, username, created_at, updated_at) VALUES
+             ('v1', 'tok-1', 'guest-1', 1, 1),
+             ('v2', 'tok-2', 'alice', 2, 2),
+             ('v3', 'tok-3', 'guest-7', 3, 3);
+         INSERT INTO rooms (id, visitor_id, fname, open, created_at, last_ts, source_type,
+                            updated_at, closed_by_id, closed_by_username, closer) VALUES
+             ('r1', 'v1', 'One', TRUE, 1, 1, 'api', 1, NULL, NULL, NULL),
+             ('r2', 'v2', 'Two', FALSE, 2, 3, 'api', 4, 'v2', 'alice', 'visitor');
+         INSERT INTO messages (id, rid, msg, ts, updated_at, author_id, author_username,
+                               visitor_id, edited_by_id, edited_by_username) VALUES
+             ('m1', 'r2', 'I am alice', 2, 3, 'v2', 'alice', 'v2', 'v2', 'alice'),
+             ('m2', 'r1', 'Agent here', 1, 1, 'agent1', 'alice', NULL, NULL, NULL);",
+    )
+    .expect("an earlier version's data");
+
+    db::migrate(&mut conn).expect("migrate");
+
+    let visitors = names(&mut conn, "SELECT username AS name FROM visitors ORDER BY id");
+    assert_eq!(visitors, ["guest-1", "guest-2", "guest-3"]);
+    let authors = names(
+        &mut conn,
+        "SELECT author_username || '/' || edited_by_username AS name FROM messages WHERE id = 'm1'",
+    );
+    assert_eq!(authors, ["guest-2/guest-2"]);
+    // An agent's message keeps its agent's name.
+    let agent = names(&mut conn, "SELECT author_username AS name FROM messages WHERE id = 'm2'");
+    assert_eq!(agent, ["alice"]);
+    let closer = names(&mut conn, "SELECT closed_by_username AS name FROM rooms WHERE id = 'r2'");
+    assert_eq!(closer, ["guest-2"]);
+    // The next visitor gets the next number.
+    assert_eq!(db::visitors::next_guest_number(&mut conn).expect("next"), 4);
+}

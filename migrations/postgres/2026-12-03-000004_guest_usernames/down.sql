@@ -1,0 +1,1 @@
+-- Usernames once chosen are not restored: the server's names stay.
