@@ -6,12 +6,13 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
-use livechat_types::ErrorCode;
+use livechat_types::{ErrorCode, Timestamp};
 use sha2::{Digest, Sha256};
 
 use crate::db::users::UserRow;
+use crate::db::{self, DbConn};
 use crate::error::ApiError;
-use crate::{db, AppState};
+use crate::AppState;
 
 /// A fresh auth token (two random UUIDs, 64 hex characters).
 pub fn new_auth_token() -> String {
@@ -23,8 +24,27 @@ pub fn hash_token(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
+/// A session: the user an auth token belongs to, and when the token expires.
+pub struct Session {
+    /// The user.
+    pub user: UserRow,
+    /// When the token expires (epoch milliseconds): its login plus `--token-lifetime-days`.
+    pub expires_at: i64,
+}
+
+/// The session of auth token `token`, unless it is unknown or has expired (`lifetime_ms`
+/// after its login). REST and the realtime `login` both ask this.
+pub fn session(conn: &mut DbConn, token: &str, lifetime_ms: i64) -> db::Result<Option<Session>> {
+    let not_before = Timestamp::now().as_millis().saturating_sub(lifetime_ms);
+    let found = db::users::find_by_token(conn, &hash_token(token), not_before)?;
+    Ok(found.map(|(user, created_at)| Session {
+        user,
+        expires_at: created_at.saturating_add(lifetime_ms),
+    }))
+}
+
 /// An authenticated agent or admin, from the `X-User-Id` and `X-Auth-Token` headers.
-/// Missing or wrong credentials are 401.
+/// Missing, wrong or expired credentials are 401.
 pub struct Agent(pub UserRow);
 
 impl FromRequest for Agent {
@@ -41,10 +61,10 @@ impl FromRequest for Agent {
             let (Some(user_id), Some(token), Some(state)) = (user_id, token, state) else {
                 return Err(ErrorCode::NotLoggedIn.into());
             };
-            let hash = hash_token(&token);
-            let user = state.read(move |conn| Ok(db::users::find_by_token(conn, &hash)?)).await?;
-            match user {
-                Some(user) if user.id == user_id => Ok(Agent(user)),
+            let lifetime = state.config.token_lifetime_ms();
+            let found = state.read(move |conn| Ok(session(conn, &token, lifetime)?)).await?;
+            match found {
+                Some(Session { user, .. }) if user.id == user_id => Ok(Agent(user)),
                 _ => Err(ErrorCode::NotLoggedIn.into()),
             }
         })

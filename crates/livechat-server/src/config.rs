@@ -147,6 +147,10 @@ pub struct Config {
     /// Open client connections, in all (further clients wait to be accepted).
     #[arg(long, env = "LIVECHAT_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
+    /// Days an agent's auth token is valid after its login (REST and realtime).
+    #[arg(long, env = "LIVECHAT_TOKEN_LIFETIME_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub token_lifetime_days: u32,
 }
 
 /// Reads `on`/`off` (also `true`/`false`, `1`/`0`, `yes`/`no`).
@@ -185,6 +189,7 @@ impl Config {
             cors_origins: Vec::new(),
             request_timeout_ms: 10_000,
             max_connections: 10_000,
+            token_lifetime_days: 90,
         }
     }
 
@@ -212,13 +217,19 @@ impl Config {
         Duration::from_millis(self.request_timeout_ms.max(1))
     }
 
+    /// How long an auth token is valid after its login, in milliseconds.
+    pub fn token_lifetime_ms(&self) -> i64 {
+        i64::from(self.token_lifetime_days.max(1)) * 24 * 60 * 60 * 1000
+    }
+
     /// The effective configuration for the start-up log line, secrets masked.
     pub fn describe(&self) -> String {
         format!(
             "bind={} database={} db_pool_size={} db_writers={} db_timeout_ms={} public_url={} widget_dir={} \
              require_online_agent={} message_max_chars={} allow_edit={} allow_delete={} edit_window_minutes={} \
              body_limit={} log_format={:?} rate_limit={} rate_limit_per_ip={} rate_limit_per_token={} \
-             rate_limit_login={} trusted_proxies={} cors_origins={} request_timeout_ms={} max_connections={}",
+             rate_limit_login={} trusted_proxies={} cors_origins={} request_timeout_ms={} max_connections={} \
+             token_lifetime_days={}",
             self.bind,
             self.backend().masked(),
             self.db_pool_size,
@@ -241,6 +252,7 @@ impl Config {
             list(&self.cors_origins),
             self.request_timeout_ms,
             self.max_connections,
+            self.token_lifetime_days,
         )
     }
 }
@@ -295,6 +307,19 @@ mod tests {
         assert_eq!(cli.config.cors_origins.len(), 2);
         assert!(Cli::try_parse_from(["livechat-server", "--rate-limit", "sometimes"]).is_err());
         assert!(Cli::try_parse_from(["livechat-server", "--trusted-proxies", "nonsense"]).is_err());
+    }
+
+    #[test]
+    fn account_flags_parse_within_bounds() {
+        let config = Cli::try_parse_from(["livechat-server"]).expect("defaults").config;
+        assert_eq!(config.token_lifetime_days, 90);
+        assert_eq!(config.token_lifetime_ms(), 90 * 24 * 60 * 60 * 1000);
+        let cli = Cli::try_parse_from(["livechat-server", "--token-lifetime-days", "1"]);
+        assert_eq!(cli.expect("valid").config.token_lifetime_days, 1);
+        for days in ["0", "-1", "3651", "forever"] {
+            let parsed = Cli::try_parse_from(["livechat-server", "--token-lifetime-days", days]);
+            assert!(parsed.is_err(), "{days}");
+        }
     }
 
     #[test]

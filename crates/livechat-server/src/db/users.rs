@@ -136,15 +136,32 @@ pub fn find_by_tokens(
         .map_err(Into::into)
 }
 
-/// The user an auth token (by hash) belongs to.
-pub fn find_by_token(conn: &mut DbConn, token_hash: &str) -> Result<Option<UserRow>> {
+/// The user an auth token (by hash) belongs to, with the time the token was made, unless it
+/// was made at or before `not_before` (it has expired).
+pub fn find_by_token(
+    conn: &mut DbConn,
+    token_hash: &str,
+    not_before: i64,
+) -> Result<Option<(UserRow, i64)>> {
     auth_tokens::table
         .inner_join(users::table)
         .filter(auth_tokens::token_hash.eq(token_hash))
-        .select(UserRow::as_select())
+        .filter(auth_tokens::created_at.gt(not_before))
+        .select((UserRow::as_select(), auth_tokens::created_at))
         .first(conn)
         .optional()
         .map_err(Into::into)
+}
+
+/// Removes user `user_id`'s auth tokens made at or before `not_before` (expired).
+pub fn delete_expired_tokens(conn: &mut DbConn, user_id: &str, not_before: i64) -> Result<()> {
+    diesel::delete(
+        auth_tokens::table
+            .filter(auth_tokens::user_id.eq(user_id))
+            .filter(auth_tokens::created_at.le(not_before)),
+    )
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Revokes one auth token.
@@ -153,10 +170,12 @@ pub fn delete_token(conn: &mut DbConn, token_hash: &str) -> Result<()> {
     Ok(())
 }
 
-/// How many auth tokens user `user_id` has (its sessions).
-pub fn count_tokens(conn: &mut DbConn, user_id: &str) -> Result<i64> {
+/// How many auth tokens user `user_id` has that were made after `not_before` (its sessions
+/// that have not expired).
+pub fn count_tokens(conn: &mut DbConn, user_id: &str, not_before: i64) -> Result<i64> {
     auth_tokens::table
         .filter(auth_tokens::user_id.eq(user_id))
+        .filter(auth_tokens::created_at.gt(not_before))
         .count()
         .get_result(conn)
         .map_err(Into::into)

@@ -36,16 +36,24 @@ pub async fn login(
     let user = user.filter(|_| valid).ok_or(ErrorCode::NotLoggedIn)?;
     let token = auth::new_auth_token();
     let (hash, user_id) = (auth::hash_token(&token), user.id.clone());
+    let (at, lifetime) = (now(), state.config.token_lifetime_ms());
     state
         .write(Key::User(user_id.clone()), move |conn: &mut DbConn| {
             // In step with a logout of another session, which counts the sessions left.
             db::users::lock(conn, &user_id)?;
-            Ok::<_, ApiError>(db::users::insert_token(conn, &hash, &user_id, now())?)
+            // Its expired tokens go as it makes a new one, so they never pile up.
+            db::users::delete_expired_tokens(conn, &user_id, at - lifetime)?;
+            Ok::<_, ApiError>(db::users::insert_token(conn, &hash, &user_id, at)?)
         })
         .await?;
     ok(login::Response {
         status: "success".into(),
-        data: login::Credentials { user_id: user.id.clone(), auth_token: token, me: me(&user) },
+        data: login::Credentials {
+            user_id: user.id.clone(),
+            auth_token: token,
+            token_expires: Some(Timestamp(at + lifetime)),
+            me: me(&user),
+        },
     })
 }
 
@@ -71,7 +79,7 @@ pub async fn logout(
     Authed(user, Body(_)): Authed<Body<logout::Request>>,
 ) -> Reply<logout::Response> {
     let hash = auth::token_of(&req).map(|token| auth::hash_token(&token)).unwrap_or_default();
-    let user_id = user.id.clone();
+    let (user_id, not_before) = (user.id.clone(), now() - state.config.token_lifetime_ms());
     let left = state
         .write(Key::User(user.id.clone()), move |conn: &mut DbConn| -> Result<_, ApiError> {
             // The user's row first: its other sessions' logins and logouts wait for this one.
@@ -79,7 +87,7 @@ pub async fn logout(
             db::users::delete_token(conn, &hash)?;
             // Its last session ends its availability (as in Rocket.Chat): nobody is left to
             // answer the rooms routing would give it.
-            if !user.is_available() || db::users::count_tokens(conn, &user_id)? > 0 {
+            if !user.is_available() || db::users::count_tokens(conn, &user_id, not_before)? > 0 {
                 return Ok(false);
             }
             db::users::set_status(conn, &user_id, "not-available")?;

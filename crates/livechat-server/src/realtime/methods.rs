@@ -27,8 +27,6 @@ fn frame_id(frame: &Value) -> Option<Value> {
     let id = frame.get("id")?;
     (id.as_str()?.chars().count() <= MAX_ID_CHARS).then(|| id.clone())
 }
-/// What `login` reports as the resume token's lifetime (Rocket.Chat's default, 90 days).
-const TOKEN_LIFETIME_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 
 impl Connection {
     /// `{"msg":"method"}`: every call gets a `result`, with `result` or `error`.
@@ -68,26 +66,26 @@ impl Connection {
         else {
             return Err(ddp::error(json!(400), "Unrecognized options for login request"));
         };
-        let hash = auth::hash_token(token);
-        let token_hash = hash.clone();
-        let user = self
+        let token_hash = auth::hash_token(token);
+        let (resume, lifetime) = (token.to_owned(), self.state.config.token_lifetime_ms());
+        let session = self
             .state
             .db
-            .read(move |conn| db::users::find_by_token(conn, &hash))
+            .read(move |conn| auth::session(conn, &resume, lifetime))
             .await
             .map_err(server_error)?;
-        let Some(user) = user else {
+        // An expired token is refused like an unknown one.
+        let Some(session) = session else {
             let reason = "You've been logged out by the server. Please log in again.";
             return Err(ddp::error(json!(403), reason));
         };
-        let expires = livechat_types::Timestamp::now().as_millis() + TOKEN_LIFETIME_MS;
         let reply = json!({
-            "id": user.id,
+            "id": session.user.id,
             "token": token,
-            "tokenExpires": ddp::date(expires),
+            "tokenExpires": ddp::date(session.expires_at),
             "type": "resume",
         });
-        self.state.realtime.hub().log_in(self.hub.id, Login { user, token_hash });
+        self.state.realtime.hub().log_in(self.hub.id, Login { user: session.user, token_hash });
         Ok(reply)
     }
 

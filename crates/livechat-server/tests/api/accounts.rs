@@ -1,9 +1,17 @@
 //! Agent accounts: sessions and availability (logout), token expiry, the password policy
 //! and usernames that ignore case.
 
+use std::time::Duration;
+
+use diesel::prelude::*;
+use livechat_server::auth;
+use livechat_server::db::schema::auth_tokens;
+use livechat_server::db::{Backend, DbConn, DbManager};
+use livechat_types::Timestamp;
 use serde_json::{json, Value};
 
-use super::agent::{post_as, room_ids, rooms, set_status};
+use super::agent::{get_as, not_logged_in, post_as, room_ids, rooms, set_status};
+use super::realtime::support::Ddp;
 use super::{AgentSession, TestApp, AGENT_PASSWORD};
 
 /// Whether `livechat/config` says an agent is online.
@@ -63,4 +71,92 @@ async fn logging_out_one_of_two_sessions_keeps_the_agent_available() {
     post_as(&app, &second, "/api/v1/logout", json!({})).await.ok();
     assert!(!online(&app).await);
     assert!(open_room(&app, "tok-b").await.get("servedBy").is_none());
+}
+
+/// One day, the shortest `--token-lifetime-days`.
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// A connection to the test's database, for what no endpoint can do (aging a token).
+fn database(app: &TestApp) -> DbConn {
+    let backend = Backend::from_url(&app.database_url);
+    DbManager::new(backend, Duration::from_secs(5)).connect().expect("database")
+}
+
+/// When auth token `token` was made, as stored.
+fn token_created_at(app: &TestApp, token: &str) -> i64 {
+    let hash = auth::hash_token(token);
+    auth_tokens::table
+        .find(hash)
+        .select(auth_tokens::created_at)
+        .first(&mut database(app))
+        .expect("token row")
+}
+
+/// Makes auth token `token` as old as if it had been made `by_ms` earlier.
+fn age_token(app: &TestApp, token: &str, by_ms: i64) {
+    let hash = auth::hash_token(token);
+    diesel::update(auth_tokens::table.find(hash))
+        .set(auth_tokens::created_at.eq(auth_tokens::created_at - by_ms))
+        .execute(&mut database(app))
+        .expect("age the token");
+}
+
+#[actix_web::test]
+async fn a_token_expires_after_the_configured_lifetime() {
+    let app = TestApp::with_config(|config| config.token_lifetime_days = 1).await;
+    app.add_user("alice", AGENT_PASSWORD, "agent");
+    let login = json!({"user": "alice", "password": AGENT_PASSWORD});
+    let data = app.post("/api/v1/login", login).await.ok()["data"].clone();
+    let alice = AgentSession {
+        id: data["userId"].as_str().expect("id").to_owned(),
+        username: "alice".into(),
+        token: data["authToken"].as_str().expect("token").to_owned(),
+    };
+
+    // The reply names the real expiry: the login plus the lifetime.
+    let created_at = token_created_at(&app, &alice.token);
+    let expires = Timestamp::parse(data["tokenExpires"].as_str().expect("tokenExpires"));
+    assert_eq!(expires, Some(Timestamp(created_at + DAY_MS)), "{data}");
+
+    // A minute before it expires it still works, on REST and for the realtime login.
+    age_token(&app, &alice.token, DAY_MS - 60_000);
+    rooms(&app, &alice, "").await;
+    let mut ddp = Ddp::connect(&app.base).await;
+    let login = ddp.call("1", "login", json!([{"resume": alice.token}])).await;
+    assert_eq!(login["result"]["tokenExpires"]["$date"], created_at + 60_000, "{login}");
+
+    // Then it is refused like a token never seen.
+    age_token(&app, &alice.token, 60_000);
+    let res = get_as(&app, &alice, "/api/v1/livechat/rooms").await;
+    assert_eq!((res.status, res.json), (401, not_logged_in()));
+    let res = post_as(&app, &alice, "/api/v1/logout", json!({})).await;
+    assert_eq!(res.status, 401, "{}", res.json);
+    let login = ddp.call("2", "login", json!([{"resume": alice.token}])).await;
+    assert_eq!(login["error"]["error"], 403, "{login}");
+    // Her next login clears the expired token away.
+    app.post("/api/v1/login", json!({"user": "alice", "password": AGENT_PASSWORD})).await.ok();
+    let tokens: i64 = auth_tokens::table.count().get_result(&mut database(&app)).expect("count");
+    assert_eq!(tokens, 1);
+}
+
+#[actix_web::test]
+async fn an_expired_session_does_not_keep_an_agent_available() {
+    let app = TestApp::new().await;
+    let current = app.agent("alice", "agent").await;
+    let body = json!({"user": "alice", "password": AGENT_PASSWORD});
+    let data = app.post("/api/v1/login", body).await.ok()["data"].clone();
+    let stale = AgentSession {
+        token: data["authToken"].as_str().expect("token").to_owned(),
+        ..current.clone()
+    };
+    // 90 days by default.
+    let expires = Timestamp::parse(data["tokenExpires"].as_str().expect("tokenExpires"));
+    assert_eq!(expires, Some(Timestamp(token_created_at(&app, &stale.token) + 90 * DAY_MS)));
+    set_status(&app, &current, "available").await;
+    age_token(&app, &stale.token, 90 * DAY_MS);
+
+    // Its only live session logs out: the expired one does not keep it available.
+    post_as(&app, &current, "/api/v1/logout", json!({})).await.ok();
+
+    assert!(!online(&app).await);
 }

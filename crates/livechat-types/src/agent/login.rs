@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Endpoint, Method};
+use crate::{Endpoint, Method, Timestamp};
 
 /// Body of a login request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +42,9 @@ pub struct Credentials {
     /// The auth token (`X-Auth-Token`); also the `resume` token of the realtime login.
     #[serde(rename = "authToken")]
     pub auth_token: String,
+    /// When the auth token expires; later requests with it are 401 (not sent by Rocket.Chat).
+    #[serde(rename = "tokenExpires", default, skip_serializing_if = "Option::is_none")]
+    pub token_expires: Option<Timestamp>,
     /// The user.
     pub me: Me,
 }
@@ -51,6 +54,7 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("user_id", &self.user_id)
             .field("auth_token", &"***")
+            .field("token_expires", &self.token_expires)
             .field("me", &self.me)
             .finish()
     }
