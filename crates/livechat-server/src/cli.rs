@@ -1,6 +1,6 @@
 //! The `user` subcommands: manage agents and admins in the configured database.
 
-use std::io::BufRead as _;
+use std::io::BufRead;
 
 use diesel::Connection as _;
 
@@ -8,10 +8,20 @@ use crate::config::{Config, UserCommand};
 use crate::db::users::UserRow;
 use crate::db::{self, DbManager};
 use crate::ids::random_id;
-use crate::password::{Passwords, Settings};
+use crate::password::{policy, Passwords, Settings};
 
-/// Runs a `user` subcommand; migrations are applied first. Returns what to print.
+/// Runs a `user` subcommand; migrations are applied first. `user add` reads the password
+/// from standard input. Returns what to print.
 pub fn run_user(config: &Config, command: UserCommand) -> anyhow::Result<String> {
+    run_user_with(config, command, &mut std::io::stdin().lock())
+}
+
+/// [`run_user`] with the password read from `input`.
+pub fn run_user_with(
+    config: &Config,
+    command: UserCommand,
+    input: &mut impl BufRead,
+) -> anyhow::Result<String> {
     let manager = DbManager::new(config.backend(), config.db_timeout());
     let mut conn = manager.connect()?;
     db::migrate(&mut conn)?;
@@ -20,12 +30,9 @@ pub fn run_user(config: &Config, command: UserCommand) -> anyhow::Result<String>
             let username = username.trim().to_owned();
             anyhow::ensure!(!username.is_empty(), "the username must not be blank");
             let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password)?;
+            input.read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
-            anyhow::ensure!(
-                password.chars().count() >= 8,
-                "the password needs at least 8 characters"
-            );
+            policy::check(password, config.password_min_chars as usize)?;
             let password_hash = Passwords::new(Settings::default()).hash_blocking(password)?;
             let row = UserRow {
                 id: random_id(),

@@ -151,6 +151,10 @@ pub struct Config {
     #[arg(long, env = "LIVECHAT_TOKEN_LIFETIME_DAYS", default_value_t = 90,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub token_lifetime_days: u32,
+    /// Fewest characters of a new password (`user add`); existing passwords still log in.
+    #[arg(long, env = "LIVECHAT_PASSWORD_MIN_CHARS", default_value_t = 12,
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub password_min_chars: u32,
 }
 
 /// Reads `on`/`off` (also `true`/`false`, `1`/`0`, `yes`/`no`).
@@ -190,6 +194,7 @@ impl Config {
             request_timeout_ms: 10_000,
             max_connections: 10_000,
             token_lifetime_days: 90,
+            password_min_chars: 12,
         }
     }
 
@@ -229,7 +234,7 @@ impl Config {
              require_online_agent={} message_max_chars={} allow_edit={} allow_delete={} edit_window_minutes={} \
              body_limit={} log_format={:?} rate_limit={} rate_limit_per_ip={} rate_limit_per_token={} \
              rate_limit_login={} trusted_proxies={} cors_origins={} request_timeout_ms={} max_connections={} \
-             token_lifetime_days={}",
+             token_lifetime_days={} password_min_chars={}",
             self.bind,
             self.backend().masked(),
             self.db_pool_size,
@@ -253,6 +258,7 @@ impl Config {
             self.request_timeout_ms,
             self.max_connections,
             self.token_lifetime_days,
+            self.password_min_chars,
         )
     }
 }
@@ -316,6 +322,10 @@ mod tests {
         assert_eq!(config.token_lifetime_ms(), 90 * 24 * 60 * 60 * 1000);
         let cli = Cli::try_parse_from(["livechat-server", "--token-lifetime-days", "1"]);
         assert_eq!(cli.expect("valid").config.token_lifetime_days, 1);
+        assert_eq!(config.password_min_chars, 12);
+        let cli = Cli::try_parse_from(["livechat-server", "--password-min-chars", "16"]);
+        assert_eq!(cli.expect("valid").config.password_min_chars, 16);
+        assert!(Cli::try_parse_from(["livechat-server", "--password-min-chars", "0"]).is_err());
         for days in ["0", "-1", "3651", "forever"] {
             let parsed = Cli::try_parse_from(["livechat-server", "--token-lifetime-days", days]);
             assert!(parsed.is_err(), "{days}");

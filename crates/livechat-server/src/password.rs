@@ -5,7 +5,10 @@
 //! of concurrent logins left a gigabyte resident. Here a few threads each reuse one buffer,
 //! a bounded number of jobs wait for them, and a caller that finds no place within the wait
 //! is refused (429). One client address holds at most a share of the places, so a flood
-//! from one address leaves room for everyone else.
+//! from one address leaves room for everyone else. What a new password must be is
+//! [`policy`]'s.
+
+pub mod policy;
 
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -5,8 +5,11 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use livechat_server::auth;
+use livechat_server::cli::run_user_with;
+use livechat_server::config::UserCommand;
 use livechat_server::db::schema::auth_tokens;
 use livechat_server::db::{Backend, DbConn, DbManager};
+use livechat_server::Config;
 use livechat_types::Timestamp;
 use serde_json::{json, Value};
 
@@ -159,4 +162,49 @@ async fn an_expired_session_does_not_keep_an_agent_available() {
     post_as(&app, &current, "/api/v1/logout", json!({})).await.ok();
 
     assert!(!online(&app).await);
+}
+
+/// `user add` run in-process with `password` on its standard input, under the test's
+/// configuration changed by `adjust`.
+fn user_add(
+    app: &TestApp,
+    adjust: impl FnOnce(&mut Config),
+    username: &str,
+    password: &str,
+) -> anyhow::Result<String> {
+    let mut config = Config::with_database(app.database_url.clone());
+    adjust(&mut config);
+    let command = UserCommand::Add {
+        username: username.into(),
+        name: None,
+        password_stdin: true,
+        role: "agent".into(),
+    };
+    run_user_with(&config, command, &mut format!("{password}\n").as_bytes())
+}
+
+#[actix_web::test]
+async fn user_add_refuses_short_and_common_passwords() {
+    let app = TestApp::new().await;
+
+    let err = user_add(&app, |_| {}, "alice", "a-secret-11").expect_err("11 characters");
+    assert_eq!(err.to_string(), "the password needs at least 12 characters");
+    for common in ["123456789012", "Password1234", "iloveyou1234"] {
+        let err = user_add(&app, |_| {}, "alice", common).expect_err(common);
+        assert!(err.to_string().contains("most common passwords"), "{common}: {err}");
+    }
+    let err = user_add(&app, |c| c.password_min_chars = 20, "alice", "a-good-passphrase");
+    assert_eq!(
+        err.expect_err("17 characters").to_string(),
+        "the password needs at least 20 characters"
+    );
+    let res = app.post("/api/v1/login", json!({"user": "alice", "password": "a-secret-11"})).await;
+    assert_eq!(res.status, 401, "nobody was added: {}", res.json);
+
+    user_add(&app, |_| {}, "alice", "a-good-passphrase").expect("a good password");
+    let login = json!({"user": "alice", "password": "a-good-passphrase"});
+    app.post("/api/v1/login", login).await.ok();
+    // A user made before the policy still logs in with its shorter password.
+    app.add_user("old-timer", "8-chars!", "agent");
+    app.post("/api/v1/login", json!({"user": "old-timer", "password": "8-chars!"})).await.ok();
 }

@@ -691,12 +691,12 @@ pub fn user_command(app: &TestApp, args: &[&str], stdin: &str) -> (bool, String,
 async fn the_user_subcommands_add_list_and_remove() {
     let app = TestApp::new().await;
     let (ok, out, err) =
-        user_command(&app, &["add", "--username", "alice", "--password-stdin"], "s3cret-pass\n");
+        user_command(&app, &["add", "--username", "alice", "--password-stdin"], "s3cret-pass-1\n");
     assert!(ok, "{out}{err}");
-    assert!(!out.contains("s3cret-pass") && !err.contains("s3cret-pass"), "{out}{err}");
+    assert!(!out.contains("s3cret-pass-1") && !err.contains("s3cret-pass-1"), "{out}{err}");
     let args = ["add", "--username", "root", "--password-stdin", "--role", "admin"];
     assert!(user_command(&app, &args, "admin-pass-1\n").0);
-    let session = login(&app, "alice", "s3cret-pass").await.ok();
+    let session = login(&app, "alice", "s3cret-pass-1").await.ok();
     assert_eq!(session["data"]["me"]["username"], "alice");
     let roles = login(&app, "root", "admin-pass-1").await.ok()["data"]["me"]["roles"].clone();
     assert!(roles.as_array().expect("roles").contains(&json!("admin")), "{roles}");
@@ -705,19 +705,19 @@ async fn the_user_subcommands_add_list_and_remove() {
     let (ok, out, err) =
         user_command(&app, &["add", "--username", "bob", "--password-stdin"], "short\n");
     assert!(!ok, "{out}{err}");
-    assert!(err.contains("8 characters"), "{err}");
+    assert!(err.contains("12 characters"), "{err}");
     let (ok, _, err) =
-        user_command(&app, &["add", "--username", "alice", "--password-stdin"], "other-pass\n");
+        user_command(&app, &["add", "--username", "alice", "--password-stdin"], "other-pass-123\n");
     assert!(!ok, "{err}");
-    assert!(!user_command(&app, &["add", "--username", "carl"], "carl-pass-1\n").0);
+    assert!(!user_command(&app, &["add", "--username", "carl"], "carl-pass-123\n").0);
     assert_eq!(login(&app, "bob", "short").await.status, 401);
-    assert_eq!(login(&app, "alice", "other-pass").await.status, 401);
+    assert_eq!(login(&app, "alice", "other-pass-123").await.status, 401);
 
     let (ok, out, err) = user_command(&app, &["list"], "");
     assert!(ok, "{err}");
     assert!(out.contains("alice") && out.contains("root") && out.contains("admin"), "{out}");
     assert!(!out.contains("bob") && !out.contains("carl"), "{out}");
-    assert!(!out.contains("$argon2") && !out.contains("s3cret-pass"), "{out}");
+    assert!(!out.contains("$argon2") && !out.contains("s3cret-pass-1"), "{out}");
 
     // Removing a user ends its sessions too.
     let token = session["data"]["authToken"].as_str().expect("token");
@@ -728,7 +728,7 @@ async fn the_user_subcommands_add_list_and_remove() {
     assert!(ok, "{err}");
     let res = app.request_with(Method::GET, "/api/v1/livechat/rooms", None, &headers).await;
     assert_eq!((res.status, res.json), (401, not_logged_in()));
-    assert_eq!(login(&app, "alice", "s3cret-pass").await.status, 401);
+    assert_eq!(login(&app, "alice", "s3cret-pass-1").await.status, 401);
     assert!(!user_command(&app, &["list"], "").1.contains("alice"));
     assert!(!user_command(&app, &["remove", "--username", "alice"], "").0);
 }
