@@ -28,7 +28,10 @@ pub fn run_user_with(
     match command {
         UserCommand::Add { username, name, role, .. } => {
             let username = username.trim().to_owned();
-            anyhow::ensure!(!username.is_empty(), "the username must not be blank");
+            anyhow::ensure!(
+                valid_username(&username),
+                "a username is 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-'"
+            );
             let mut password = String::new();
             input.read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
@@ -43,12 +46,13 @@ pub fn run_user_with(
                 status: "not-available".into(),
                 created_at: livechat_types::Timestamp::now().as_millis(),
             };
-            db::users::insert(&mut conn, &row).map_err(|err| match err {
-                db::Error::Conflict(_) => {
-                    anyhow::format_err!("a user named {:?} exists already", row.username)
-                }
-                other => other.into(),
-            })?;
+            // Unique ignoring case: `Alice` is refused when `alice` exists.
+            if let Err(err) = db::users::insert(&mut conn, &row) {
+                let db::Error::Conflict(_) = err else { return Err(err.into()) };
+                let taken = db::users::find_by_username(&mut conn, &row.username)?
+                    .map_or_else(|| row.username.clone(), |user| user.username);
+                anyhow::bail!("a user named {taken:?} exists already (usernames ignore case)");
+            }
             Ok(format!("added {} {} ({})", row.role, row.username, row.id))
         }
         UserCommand::List => {
@@ -78,6 +82,28 @@ pub fn run_user_with(
                 "removed {username}; {} of its open rooms went to other agents",
                 rerouted.len()
             ))
+        }
+    }
+}
+
+/// A username as `user add` accepts it: 1-64 ASCII letters, digits, `.`, `_` and `-`.
+/// ASCII keeps "ignoring case" the same on both databases.
+fn valid_username(username: &str) -> bool {
+    (1..=64).contains(&username.len())
+        && username.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"._-".contains(&byte))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_ascii_words() {
+        for good in ["alice", "Alice", "e2e-agent", "a.b_c-d", "x", &"a".repeat(64)] {
+            assert!(valid_username(good), "{good}");
+        }
+        for bad in ["", "ali ce", "älice", "alice@example.com", "a/b", &"a".repeat(65)] {
+            assert!(!valid_username(bad), "{bad}");
         }
     }
 }

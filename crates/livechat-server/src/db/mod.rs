@@ -289,7 +289,24 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
         }
         DbConn::Sqlite(conn) => conn.run_pending_migrations(SQLITE_MIGRATIONS).map(drop),
     };
-    applied.map_err(|err| anyhow::format_err!("migrations failed: {err}"))
+    applied.map_err(|err| match users::case_duplicates(conn) {
+        // The index on lower(username) cannot be made: say which users are in the way.
+        Ok(duplicates) if !duplicates.is_empty() => case_duplicates_error(&duplicates),
+        _ => anyhow::format_err!("migrations failed: {err}"),
+    })
+}
+
+/// Why usernames that differ only in case stop the migrations, and how to go on.
+fn case_duplicates_error(duplicates: &[(String, String)]) -> anyhow::Error {
+    let listed: Vec<String> =
+        duplicates.iter().map(|(id, username)| format!("{username} (id {id})")).collect();
+    let (id, username) = duplicates.last().cloned().unwrap_or_default();
+    anyhow::format_err!(
+        "migrations failed: usernames are now unique ignoring case, and these differ only in \
+         case: {}. Rename all but one of each in the database, for example \
+         UPDATE users SET username = '{username}-2' WHERE id = '{id}'; then start again",
+        listed.join(", ")
+    )
 }
 
 /// The storage of a running server: a read pool and the writer.

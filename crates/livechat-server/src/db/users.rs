@@ -66,14 +66,43 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>> {
     users::table.find(id).select(UserRow::as_select()).first(conn).optional().map_err(Into::into)
 }
 
-/// The user with this username.
+diesel::define_sql_function! {
+    /// SQL's `lower(text)`: ASCII letters on SQLite, the database's locale on PostgreSQL
+    /// (the same for the ASCII usernames `user add` allows).
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// The user with this username, ignoring case (usernames are unique ignoring case: the
+/// index `users_username_lower`, which this lookup uses).
 pub fn find_by_username(conn: &mut DbConn, username: &str) -> Result<Option<UserRow>> {
     users::table
-        .filter(users::username.eq(username))
+        .filter(lower(users::username).eq(lower(username)))
         .select(UserRow::as_select())
         .first(conn)
         .optional()
         .map_err(Into::into)
+}
+
+/// The users whose usernames differ only in case from another's, as `(id, username)`,
+/// grouped by the lowered name, oldest first: what keeps the unique index on `lower(username)` from being
+/// made.
+pub fn case_duplicates(conn: &mut DbConn) -> Result<Vec<(String, String)>> {
+    #[derive(QueryableByName)]
+    struct Duplicate {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        username: String,
+    }
+    // Grouping by an expression is beyond diesel's query builder; the SQL is the same on
+    // both backends.
+    let found: Vec<Duplicate> = diesel::sql_query(
+        "SELECT id, username FROM users WHERE lower(username) IN \
+         (SELECT lower(username) FROM users GROUP BY lower(username) HAVING count(*) > 1) \
+         ORDER BY lower(username), created_at, id",
+    )
+    .load(conn)?;
+    Ok(found.into_iter().map(|row| (row.id, row.username)).collect())
 }
 
 /// Every user, by username.

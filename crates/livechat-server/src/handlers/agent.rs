@@ -26,7 +26,8 @@ pub async fn login(
     Body(req): Body<login::Request>,
 ) -> Reply<login::Response> {
     let username = req.user.trim().to_owned();
-    state.limits.check_login(&username)?;
+    // Usernames ignore case, so the limit does too: `ALICE` counts as `alice`.
+    state.limits.check_login(&username.to_lowercase())?;
     let client = http.extensions().get::<ClientIp>().map(|ClientIp(ip)| *ip);
     let user = state.read(move |conn| Ok(db::users::find_by_username(conn, &username)?)).await?;
     // Argon2 is deliberately slow and memory-hungry: it runs on the bounded password pool,

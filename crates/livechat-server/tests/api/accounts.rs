@@ -208,3 +208,22 @@ async fn user_add_refuses_short_and_common_passwords() {
     app.add_user("old-timer", "8-chars!", "agent");
     app.post("/api/v1/login", json!({"user": "old-timer", "password": "8-chars!"})).await.ok();
 }
+
+#[actix_web::test]
+async fn usernames_are_unique_and_logged_in_ignoring_case() {
+    let app = TestApp::new().await;
+    user_add(&app, |_| {}, "alice", "a-good-passphrase").expect("alice");
+
+    let err = user_add(&app, |_| {}, "Alice", "another-passphrase").expect_err("Alice");
+    assert_eq!(err.to_string(), "a user named \"alice\" exists already (usernames ignore case)");
+    let err = user_add(&app, |_| {}, "älice", "another-passphrase").expect_err("not ASCII");
+    assert!(err.to_string().contains("1-64 characters of A-Z"), "{err}");
+
+    for spelling in ["ALICE", "Alice", " alice "] {
+        let login = json!({"user": spelling, "password": "a-good-passphrase"});
+        let data = app.post("/api/v1/login", login).await.ok()["data"].clone();
+        assert_eq!(data["me"]["username"], "alice", "{spelling}: {data}");
+    }
+    let wrong = json!({"user": "ALICE", "password": "another-passphrase"});
+    assert_eq!(app.post("/api/v1/login", wrong).await.status, 401);
+}

@@ -78,3 +78,33 @@ fn visitors_who_chose_their_username_get_a_guest_name() {
     // The next visitor gets the next number.
     assert_eq!(db::visitors::next_guest_number(&mut conn).expect("next"), 4);
 }
+
+#[test]
+fn usernames_that_differ_only_in_case_stop_the_migration_with_their_names() {
+    let (_db, mut conn) = migrated_to(4);
+    conn.batch_execute(
+        "INSERT INTO users (id, username, name, password_hash, role, status, created_at) VALUES
+             ('u1', 'alice', 'Alice', 'x', 'agent', 'not-available', 1),
+             ('u2', 'Alice', 'Alice', 'x', 'agent', 'not-available', 2),
+             ('u3', 'bob', 'Bob', 'x', 'agent', 'not-available', 3);",
+    )
+    .expect("an earlier version's users");
+
+    let err = db::migrate(&mut conn).expect_err("alice and Alice");
+
+    assert_eq!(
+        err.to_string(),
+        "migrations failed: usernames are now unique ignoring case, and these differ only in \
+         case: alice (id u1), Alice (id u2). Rename all but one of each in the database, for \
+         example UPDATE users SET username = 'Alice-2' WHERE id = 'u2'; then start again"
+    );
+    // Nothing of the failed migration stays; after the renaming it goes through.
+    conn.batch_execute("UPDATE users SET username = 'Alice-2' WHERE id = 'u2'").expect("rename");
+    db::migrate(&mut conn).expect("migrate");
+    let found = db::users::find_by_username(&mut conn, "ALICE").expect("find").expect("Alice");
+    assert_eq!(found.id, "u1");
+    let duplicate =
+        "INSERT INTO users (id, username, name, password_hash, role, status, created_at) \
+                     VALUES ('u4', 'BOB', 'Bob', 'x', 'agent', 'not-available', 4)";
+    assert!(conn.batch_execute(duplicate).is_err(), "the index refuses BOB");
+}
