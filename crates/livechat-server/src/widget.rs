@@ -48,12 +48,24 @@ pub fn check_dir(config: &Config) {
 }
 
 /// `GET /livechat`: the widget's `index.html` with `SERVER_URL` set to our public URL.
+/// A `?serverUrl=` naming another server is redirected away (the same URL without it): the
+/// page must never send a visitor's chat elsewhere.
 ///
 /// The page must stay frameable (customers embed it in an iframe), so no `X-Frame-Options`
 /// and no `frame-ancestors`.
-pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let public_url = state.public_url();
+    if let Some(query) = without_foreign_server_url(req.query_string(), &public_url) {
+        let location = match query.as_str() {
+            "" => format!("{public_url}/livechat"),
+            query => format!("{public_url}/livechat?{query}"),
+        };
+        let location = HeaderValue::from_str(&location)
+            .map_err(|err| anyhow::format_err!("the page's own URL is no header: {err}"))?;
+        return Ok(HttpResponse::Found().insert_header((header::LOCATION, location)).finish());
+    }
     let html = read(&state, "index.html").await?;
-    let html = inject_server_url(&String::from_utf8_lossy(&html), &state.public_url());
+    let html = inject_server_url(&String::from_utf8_lossy(&html), &public_url);
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
@@ -154,6 +166,29 @@ fn content_type(path: &Path) -> &'static str {
         "ogg" => "audio/ogg",
         _ => "application/octet-stream",
     }
+}
+
+/// `query` without its `serverUrl` parameters when any of them names a server other than
+/// `public_url` (trailing slashes aside); `None` when there is none such. The stock widget
+/// reads `SERVER_URL` first, but falls back to `?serverUrl=`, decoded as the query-string
+/// package does it (`+` is a space, percent-escapes also in the name), so this decodes names
+/// and values the same way. The other parameters are kept as they came.
+fn without_foreign_server_url(query: &str, public_url: &str) -> Option<String> {
+    let mut foreign = false;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let Some((name, value)) = form_urlencoded::parse(pair.as_bytes()).next() else {
+                return false;
+            };
+            if name != "serverUrl" {
+                return true;
+            }
+            foreign |= value.trim_end_matches('/') != public_url.trim_end_matches('/');
+            false
+        })
+        .collect();
+    foreign.then(|| kept.join("&"))
 }
 
 /// `html` with `<script>SERVER_URL = '<url>';</script>` right after its `<body>` tag (before
@@ -262,6 +297,29 @@ mod tests {
         let script = &html["<body>".len()..];
         assert_eq!(script.matches("</script>").count(), 1);
         assert!(!script.contains("<!--"));
+    }
+
+    #[test]
+    fn a_server_url_naming_another_server_is_taken_out() {
+        let ours = "https://chat.example/support";
+        let without = |query: &str| without_foreign_server_url(query, ours);
+        assert_eq!(without(""), None);
+        assert_eq!(without("mode=popout"), None);
+        assert_eq!(without("serverUrl=https://chat.example/support/"), None);
+        assert_eq!(without("serverUrl=https%3A%2F%2Fchat.example%2Fsupport&mode=popout"), None);
+        assert_eq!(without("serverUrl=https://evil.example"), Some(String::new()));
+        assert_eq!(
+            without("mode=popout&serverUrl=https://evil.example&x=%20"),
+            Some("mode=popout&x=%20".into())
+        );
+        // Escaped names, repeated names, and ours next to a foreign one.
+        assert_eq!(without("server%55rl=https://evil.example"), Some(String::new()));
+        assert_eq!(
+            without("serverUrl=https://chat.example/support&serverUrl=https://evil.example"),
+            Some(String::new())
+        );
+        assert_eq!(without("serverUrl="), Some(String::new()));
+        assert_eq!(without("serverurl=https://evil.example"), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! What the widget reports besides messages (SPEC section 4): offline messages, page views,
-//! visitor status and custom fields.
+//! visitor status and custom fields; and the page it is served in, which only ever points
+//! at this server.
 
 use serde_json::json;
 
@@ -157,4 +158,45 @@ async fn custom_fields_reach_the_visitor_with_overwrite_semantics() {
     let not_a_string = json!({"token": "tok-a", "key": "plan", "value": 5, "overwrite": true});
     app.post("/api/v1/livechat/custom.field", not_a_string).await.assert_invalid_params();
     assert_eq!(fields().await, json!({"plan": "silver", "company": "ACME"}));
+}
+
+#[actix_web::test]
+async fn the_page_never_points_the_widget_at_another_server() {
+    let folder = tempfile::tempdir().expect("widget folder");
+    let page =
+        "<!doctype html><html><body><script src=\"livechat/bundle.js\"></script></body></html>";
+    std::fs::write(folder.path().join("index.html"), page).expect("index.html");
+    let dir = folder.path().to_owned();
+    let app = TestApp::with_config(|config| config.widget_dir = Some(dir)).await;
+    let ours = format!("SERVER_URL = '{}';", app.base);
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+
+    // A foreign serverUrl is taken out of the address, the other parameters kept.
+    let url = format!("{}/livechat?serverUrl=https://evil.example&mode=popout", app.base);
+    let res = no_redirects.get(&url).send().await.expect("GET");
+    assert_eq!(res.status(), 302);
+    let location = res.headers().get("location").and_then(|value| value.to_str().ok());
+    assert_eq!(location, Some(format!("{}/livechat?mode=popout", app.base).as_str()));
+    for path in [
+        "/livechat?serverUrl=https://evil.example",
+        "/livechat?serverUrl=https%3A%2F%2Fevil.example",
+        "/livechat?server%55rl=https://evil.example",
+        "/livechat/index.html?serverUrl=https://evil.example",
+        "/livechat/?mode=popout&serverUrl=https://evil.example",
+    ] {
+        let res = reqwest::get(format!("{}{path}", app.base)).await.expect("GET");
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(!res.url().as_str().contains("evil"), "{path}: ended at {}", res.url());
+        let html = res.text().await.expect("page");
+        assert!(html.contains(&ours) && !html.contains("evil"), "{path}: {html}");
+    }
+
+    // Our own URL may stay.
+    let url = format!("{}/livechat?serverUrl={}/", app.base, app.base);
+    let res = no_redirects.get(&url).send().await.expect("GET");
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.expect("page").contains(&ours));
 }
