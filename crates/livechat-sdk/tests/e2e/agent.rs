@@ -2,6 +2,7 @@
 
 use futures_util::TryStreamExt as _;
 use livechat_sdk::types::agent::rooms;
+use livechat_sdk::types::room::config;
 use livechat_sdk::{Error, ErrorCode};
 
 use crate::{agent_account, client, fresh_token};
@@ -55,10 +56,18 @@ async fn an_agent_answers_a_visitor() {
     let err = visitor.send("still there?").await.expect_err("closed");
     assert_eq!(err.code(), Some(&ErrorCode::RoomClosed));
 
+    // Logging out one of two sessions keeps the agent available. The realtime scenario shares
+    // this agent, makes it available and expects its room routed to it; with a session of
+    // its own left, this logout never ends that availability, whatever order the two run in.
+    let other = client.login(&user, &password).await.expect("second session");
+    crate::record_secret(other.auth_token());
     let session = agent.clone();
     agent.logout().await.expect("logout");
     let err = session.set_available(false).await.expect_err("logged out");
     assert!(matches!(err, Error::Api { status: 401, code: ErrorCode::NotLoggedIn, .. }), "{err:?}");
+    let config = client.config(&config::Request::default()).await.expect("config");
+    assert!(config.config.online, "the other session keeps the agent available");
+    other.rooms(&rooms::Request::default()).await.expect("the other session still works");
 }
 
 #[tokio::test]
