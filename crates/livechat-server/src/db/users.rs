@@ -84,8 +84,8 @@ pub fn find_by_username(conn: &mut DbConn, username: &str) -> Result<Option<User
 }
 
 /// The users whose usernames differ only in case from another's, as `(id, username)`,
-/// grouped by the lowered name, oldest first: what keeps the unique index on `lower(username)` from being
-/// made.
+/// grouped by the lowered name, oldest first: what keeps the unique index on
+/// `lower(username)` from being made.
 pub fn case_duplicates(conn: &mut DbConn) -> Result<Vec<(String, String)>> {
     #[derive(QueryableByName)]
     struct Duplicate {
