@@ -57,8 +57,7 @@ impl AppState {
             config.db_writers,
             config.db_timeout(),
         )?;
-        let realtime =
-            realtime::Realtime::start(config.backend(), config.db_timeout(), db.pool.clone());
+        let realtime = realtime::Realtime::start(&config, db.pool.clone());
         let metrics = metrics::Metrics::new()?;
         let limits = limits::Limits::new(&config);
         let passwords = password::Passwords::new(password::Settings::default());

@@ -152,14 +152,17 @@ pub fn insert_token(conn: &mut DbConn, token_hash: &str, user_id: &str, at: i64)
     Ok(())
 }
 
-/// The users of the auth tokens `token_hashes` that still exist: `(token hash, user)`.
+/// The users of the auth tokens `token_hashes` that still exist and were made after
+/// `not_before` (have not expired): `(token hash, user)`.
 pub fn find_by_tokens(
     conn: &mut DbConn,
     token_hashes: &[String],
+    not_before: i64,
 ) -> Result<Vec<(String, UserRow)>> {
     auth_tokens::table
         .inner_join(users::table)
         .filter(auth_tokens::token_hash.eq_any(token_hashes))
+        .filter(auth_tokens::created_at.gt(not_before))
         .select((auth_tokens::token_hash, UserRow::as_select()))
         .load(conn)
         .map_err(Into::into)

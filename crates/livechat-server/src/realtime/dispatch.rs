@@ -27,10 +27,11 @@ pub(super) fn start(
     pool: DbPool,
     queue: mpsc::Receiver<Notification>,
     instance: String,
+    token_lifetime_ms: i64,
 ) {
     let spawned = std::thread::Builder::new()
         .name("realtime-dispatch".into())
-        .spawn(move || Dispatcher { hub, pool, instance }.run(queue));
+        .spawn(move || Dispatcher { hub, pool, instance, token_lifetime_ms }.run(queue));
     if let Err(err) = spawned {
         tracing::error!(error = %err, "cannot start the realtime dispatcher");
     }
@@ -40,6 +41,8 @@ struct Dispatcher {
     hub: Arc<Hub>,
     pool: DbPool,
     instance: String,
+    /// How long an auth token is valid (logins are read again with it).
+    token_lifetime_ms: i64,
 }
 
 impl Dispatcher {
@@ -130,7 +133,9 @@ impl Dispatcher {
                     }
                 }
             }
-            Notification::User { user } => sweep(&self.hub, &self.pool, Some(&user)),
+            Notification::User { user } => {
+                sweep(&self.hub, &self.pool, self.token_lifetime_ms, Some(&user));
+            }
         }
     }
 
@@ -212,11 +217,11 @@ const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Starts the thread that reads every login again each [`SWEEP_EVERY`]. It stops with the
 /// hub.
-pub(super) fn start_sweeper(hub: std::sync::Weak<Hub>, pool: DbPool) {
+pub(super) fn start_sweeper(hub: std::sync::Weak<Hub>, pool: DbPool, token_lifetime_ms: i64) {
     let spawned = std::thread::Builder::new().name("realtime-sweep".into()).spawn(move || loop {
         std::thread::sleep(SWEEP_EVERY);
         let Some(hub) = hub.upgrade() else { break };
-        sweep(&hub, &pool, None);
+        sweep(&hub, &pool, token_lifetime_ms, None);
     });
     if let Err(err) = spawned {
         tracing::error!(error = %err, "cannot start the realtime login sweeper");
@@ -224,9 +229,9 @@ pub(super) fn start_sweeper(hub: std::sync::Weak<Hub>, pool: DbPool) {
 }
 
 /// Reads the logins of this instance again (only `of_user`'s, if given): a socket whose
-/// token no longer exists is logged out, and one whose user changed stops hearing the
+/// token no longer exists or has expired (tokens live `token_lifetime_ms`) is logged out, and one whose user changed stops hearing the
 /// rooms it may no longer see. Each subscription it loses ends with `nosub`.
-pub(super) fn sweep(hub: &Hub, pool: &DbPool, of_user: Option<&str>) {
+pub(super) fn sweep(hub: &Hub, pool: &DbPool, token_lifetime_ms: i64, of_user: Option<&str>) {
     let logins = hub.logins(of_user);
     if logins.is_empty() {
         return;
@@ -235,7 +240,9 @@ pub(super) fn sweep(hub: &Hub, pool: &DbPool, of_user: Option<&str>) {
     hashes.sort();
     hashes.dedup();
     let read = pool.get().map_err(db::Error::from).and_then(|mut conn| {
-        let valid = db::users::find_by_tokens(&mut conn, &hashes)?;
+        let now = livechat_types::Timestamp::now().as_millis();
+        let not_before = now.saturating_sub(token_lifetime_ms);
+        let valid = db::users::find_by_tokens(&mut conn, &hashes, not_before)?;
         let mut changed = Vec::new();
         for (socket, hash, user_id) in &logins {
             let user = valid

@@ -20,7 +20,6 @@ mod session;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -98,13 +97,15 @@ pub struct Realtime {
 impl Realtime {
     /// Starts the dispatcher and, on PostgreSQL, the notifier and the listener. `pool`
     /// serves the dispatcher's reads.
-    pub fn start(backend: Backend, timeout: Duration, pool: DbPool) -> Self {
+    pub fn start(config: &crate::Config, pool: DbPool) -> Self {
+        let (backend, timeout) = (config.backend(), config.db_timeout());
         let hub = Arc::new(Hub::new(SOCKET_BUFFER));
         let instance = crate::ids::random_id();
         let stop = Arc::new(AtomicBool::new(false));
         let (dispatch, queue) = mpsc::channel(QUEUE_DEPTH);
-        dispatch::start_sweeper(Arc::downgrade(&hub), pool.clone());
-        dispatch::start(hub.clone(), pool, queue, instance.clone());
+        let lifetime = config.token_lifetime_ms();
+        dispatch::start_sweeper(Arc::downgrade(&hub), pool.clone(), lifetime);
+        dispatch::start(hub.clone(), pool, queue, instance.clone(), lifetime);
         let outlet = match &backend {
             Backend::Sqlite(_) => dispatch,
             Backend::Postgres(_) => {

@@ -19,6 +19,8 @@ enum Ending {
     Logout,
     /// The token is deleted behind the server's back (another process).
     RevokedToken,
+    /// The token outlives its lifetime.
+    Expired,
     /// The user is removed behind the server's back (`livechat-server user remove`).
     UserRemoved,
     /// An admin watching a room it does not serve becomes a plain agent.
@@ -31,9 +33,10 @@ enum Ending {
     Closed,
 }
 
-const ALL: [Ending; 7] = [
+const ALL: [Ending; 8] = [
     Ending::Logout,
     Ending::RevokedToken,
+    Ending::Expired,
     Ending::UserRemoved,
     Ending::RoleRemoved,
     Ending::RoomMoved,
@@ -105,6 +108,10 @@ async fn access_ends(app: &TestApp, base: &str, ending: Ending) {
         Ending::RevokedToken => {
             sql(app, &format!("DELETE FROM auth_tokens WHERE user_id = '{}'", watcher.id))
         }
+        Ending::Expired => {
+            let made = "UPDATE auth_tokens SET created_at = 0 WHERE user_id";
+            sql(app, &format!("{made} = '{}'", watcher.id));
+        }
         Ending::UserRemoved => {
             sql(app, &format!("UPDATE rooms SET served_by_id = NULL, served_by_username = NULL WHERE served_by_id = '{}'", watcher.id));
             sql(app, &format!("DELETE FROM users WHERE id = '{}'", watcher.id));
@@ -133,7 +140,11 @@ async fn access_ends(app: &TestApp, base: &str, ending: Ending) {
     // Changes made behind the server's back are seen by its login sweep or at the next
     // event; those made through it at once. Either way the subscription ends.
     let mut ended = false;
-    if matches!(ending, Ending::RevokedToken | Ending::UserRemoved | Ending::RoleRemoved) {
+    let behind_its_back = matches!(
+        ending,
+        Ending::RevokedToken | Ending::Expired | Ending::UserRemoved | Ending::RoleRemoved
+    );
+    if behind_its_back {
         let frame = socket.next_where(|frame| frame["msg"] == "nosub" || is_message(frame)).await;
         assert_eq!(frame["msg"], "nosub", "{ending:?}: heard {frame}");
         assert_eq!(frame["id"], sub.as_str(), "{ending:?}: {frame}");
