@@ -33,6 +33,8 @@ pub enum ErrorCode {
     InvalidDepartment,
     /// The visitor still has an open room.
     VisitorHasOpenRooms,
+    /// The e-mail address is not one (offline messages).
+    InvalidEmail,
     /// The request's parameters are malformed.
     InvalidParams,
     /// Missing or invalid agent credentials (HTTP 401).
@@ -72,6 +74,7 @@ impl ErrorCode {
         (Self::NoAgentOnline, "no-agent-online"),
         (Self::InvalidDepartment, "error-invalid-department"),
         (Self::VisitorHasOpenRooms, "visitor-has-open-rooms"),
+        (Self::InvalidEmail, "error-invalid-email"),
         (Self::InvalidParams, "invalid-params"),
         (Self::NotLoggedIn, "You must be logged in to do this."),
         (Self::Unauthorized, "unauthorized"),

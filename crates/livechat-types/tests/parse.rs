@@ -80,23 +80,6 @@ fn key() -> impl Strategy<Value = String> {
     prop_oneof![3 => prop::sample::select(FIELDS).prop_map(str::to_owned), 1 => any::<String>()]
 }
 
-/// JSON without floating-point numbers, for values that must compare equal after a trip.
-fn exact_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<String>().prop_map(Value::from),
-    ];
-    leaf.prop_recursive(3, 16, 4, |inner| {
-        prop_oneof![
-            vec(inner.clone(), 0..4).prop_map(Value::Array),
-            btree_map(any::<String>(), inner, 0..4)
-                .prop_map(|map| Value::Object(map.into_iter().collect())),
-        ]
-    })
-}
-
 /// Parses `value` as a JSON body of type `T`; what parses must survive a second trip.
 fn body_is_stable<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(
     value: &Value,
@@ -412,7 +395,7 @@ proptest! {
         (a, b, c, d) in (text(), text(), text(), text()),
         (e, f) in (maybe(text()), maybe(text())),
         overwrite in any::<bool>(),
-        page_info in exact_json(),
+        (g, h) in (text(), text()),
         chat in chat_send(),
     ) {
         body_round_trips(&chat)?;
@@ -438,7 +421,11 @@ proptest! {
         body_round_trips(&widget::page_visited::Request {
             token: d.clone().into(),
             rid: f.map(RoomId::from),
-            page_info,
+            page_info: widget::page_visited::PageInfo {
+                change: g,
+                title: h,
+                location: widget::page_visited::Location { href: a.clone() },
+            },
         })?;
         body_round_trips(&widget::visitor_status::Request { token: d.clone().into(), status: c.clone() })?;
         body_round_trips(&widget::custom_field::Request { token: d.into(), key: a, value: b, overwrite })?;

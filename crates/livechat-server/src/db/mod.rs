@@ -100,6 +100,9 @@ pub use writer::{Ran, Write, Writer};
 pub enum Key {
     /// Only inserts new rows, which no other write can hold: locks nothing that matters.
     Fresh,
+    /// Only inserts offline messages, locking nothing: their e-mail address only picks the
+    /// writer, so that one instance counts an address's messages exactly.
+    Offline(String),
     /// One room (by id): its row and its messages.
     Room(String),
     /// One visitor (by token): its row, its open-room slot and the room it opens.

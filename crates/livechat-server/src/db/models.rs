@@ -19,14 +19,14 @@ pub struct VisitorRow {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub department: Option<String>,
-    pub custom_fields: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 impl VisitorRow {
-    /// The visitor as its owner sees it (token included).
-    pub fn to_wire(&self) -> Visitor {
+    /// The visitor as its owner sees it (token included), with its custom fields
+    /// ([`super::visitors::fields`]).
+    pub fn to_wire(&self, fields: Option<serde_json::Map<String, serde_json::Value>>) -> Visitor {
         Visitor {
             id: self.id.clone(),
             token: VisitorToken::from(self.token.as_str()),
@@ -35,10 +35,7 @@ impl VisitorRow {
             emails: self.email.as_ref().map(|address| vec![Email { address: address.clone() }]),
             phone: self.phone.as_ref().map(|number| vec![Phone { phone_number: number.clone() }]),
             department: self.department.clone(),
-            custom_fields: self
-                .custom_fields
-                .as_deref()
-                .and_then(|text| serde_json::from_str(text).ok()),
+            custom_fields: fields,
             status: "online".to_owned(),
             ts: Timestamp(self.created_at),
             updated_at: Timestamp(self.updated_at),

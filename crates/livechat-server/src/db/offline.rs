@@ -34,3 +34,13 @@ pub fn list(conn: &mut DbConn, offset: i64, count: i64) -> Result<(Vec<OfflineRo
         .load(conn)?;
     Ok((rows, total))
 }
+
+/// How many offline messages `email` left since `since` (epoch ms).
+pub fn count_since(conn: &mut DbConn, email: &str, since: i64) -> Result<i64> {
+    offline_messages::table
+        .filter(offline_messages::email.eq(email))
+        .filter(offline_messages::created_at.ge(since))
+        .count()
+        .get_result(conn)
+        .map_err(Into::into)
+}

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use super::models::RoomRow;
-use super::schema::rooms;
+use super::schema::{room_pages, rooms};
 use super::{DbConn, Result};
 
 /// Room `id` if it belongs to `visitor_id` (open or closed). "Not yours" and "does not
@@ -312,4 +312,42 @@ pub fn unassign_all(conn: &mut DbConn, agent_id: &str) -> Result<usize> {
     ))
     .execute(conn)
     .map_err(Into::into)
+}
+
+/// A page view kept on a room (`livechat/page.visited`).
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = room_pages)]
+pub struct PageRow {
+    pub id: String,
+    pub rid: String,
+    pub ts: i64,
+    pub change: String,
+    pub title: String,
+    pub href: String,
+}
+
+/// Keeps a page view on its room, and only the newest `keep` of the room's (key
+/// [`super::Key::Room`]).
+pub fn add_page(conn: &mut DbConn, row: &PageRow, keep: i64) -> Result<()> {
+    diesel::insert_into(room_pages::table).values(row).execute(conn)?;
+    let older: Vec<String> = room_pages::table
+        .filter(room_pages::rid.eq(&row.rid))
+        .order((room_pages::ts.desc(), room_pages::id.desc()))
+        .offset(keep)
+        .select(room_pages::id)
+        .load(conn)?;
+    if !older.is_empty() {
+        diesel::delete(room_pages::table.filter(room_pages::id.eq_any(&older))).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The page views kept on a room, oldest first.
+pub fn pages(conn: &mut DbConn, rid: &str) -> Result<Vec<PageRow>> {
+    room_pages::table
+        .filter(room_pages::rid.eq(rid))
+        .order((room_pages::ts.asc(), room_pages::id.asc()))
+        .select(PageRow::as_select())
+        .load(conn)
+        .map_err(Into::into)
 }

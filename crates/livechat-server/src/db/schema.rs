@@ -16,7 +16,6 @@ diesel::table! {
         email -> Nullable<Text>,
         phone -> Nullable<Text>,
         department -> Nullable<Text>,
-        custom_fields -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
     }
@@ -99,7 +98,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    visitor_fields (visitor_id, key) {
+        visitor_id -> Text,
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    room_pages (id) {
+        id -> Text,
+        rid -> Text,
+        ts -> BigInt,
+        change -> Text,
+        title -> Text,
+        href -> Text,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
+diesel::joinable!(visitor_fields -> visitors (visitor_id));
+diesel::joinable!(room_pages -> rooms (rid));
 diesel::allow_tables_to_appear_in_same_query!(
     counters,
     visitors,
@@ -107,5 +127,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     users,
     auth_tokens,
-    offline_messages
+    offline_messages,
+    visitor_fields,
+    room_pages
 );

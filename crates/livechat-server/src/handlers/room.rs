@@ -220,7 +220,8 @@ pub async fn config(
             };
             let agent = agent.map(|agent| agent.to_public());
             let room = room.map(|room| room.to_wire(&visitor, true));
-            Ok((online, Some(visitor.to_wire()), room, agent))
+            let fields = db::visitors::fields(conn, &visitor.id)?;
+            Ok((online, Some(visitor.to_wire(fields)), room, agent))
         })
         .await?;
     let config = config::Config {

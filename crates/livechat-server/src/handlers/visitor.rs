@@ -5,10 +5,10 @@ use actix_web::{web, HttpRequest};
 use diesel::Connection as _;
 use livechat_types::visitor::{delete, get, register};
 use livechat_types::{ErrorCode, Timestamp, VisitorToken};
-use serde_json::{Map, Value};
 
 use super::{now, ok, Reply};
 use crate::db::models::VisitorRow;
+use crate::db::visitors::FieldSet;
 use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{path_param, Body};
@@ -21,9 +21,66 @@ pub async fn register(
     Body(req): Body<register::Request>,
 ) -> Reply<register::Response> {
     validate::token(&req.visitor.token)?;
+    check_details(&req.visitor)?;
     let key = Key::Visitor(req.visitor.token.as_str().to_owned());
-    let row = state.write(key, move |conn: &mut DbConn| upsert(conn, &req.visitor, now())).await?;
-    ok(register::Response { visitor: row.to_wire() })
+    let visitor = state
+        .write(key, move |conn: &mut DbConn| -> Result<_, ApiError> {
+            let row = upsert(conn, &req.visitor, now())?;
+            for field in req.visitor.custom_fields.iter().flatten() {
+                let limit = validate::bounds::FIELDS_PER_VISITOR;
+                let set = db::visitors::set_field(
+                    conn,
+                    &row.id,
+                    &field.key,
+                    &field.value,
+                    field.overwrite,
+                    limit,
+                )?;
+                if set == FieldSet::Full {
+                    return Err(too_many_fields());
+                }
+            }
+            let fields = db::visitors::fields(conn, &row.id)?;
+            Ok(row.to_wire(fields))
+        })
+        .await?;
+    ok(register::Response { visitor })
+}
+
+/// The bounds on what a registration stores (README, Limits).
+fn check_details(details: &register::NewVisitor) -> Result<(), ApiError> {
+    use validate::bounds;
+    fn given(value: &Option<String>) -> &str {
+        value.as_deref().map(str::trim).unwrap_or_default()
+    }
+    validate::at_most("name", given(&details.name), bounds::NAME)?;
+    validate::at_most("phone", given(&details.phone), bounds::PHONE)?;
+    validate::at_most("department", given(&details.department), bounds::DEPARTMENT)?;
+    let email = given(&details.email);
+    if !email.is_empty() && !validate::is_email(email) {
+        return Err(ApiError::Params("'email' must be an e-mail address".into()));
+    }
+    let fields = details.custom_fields.as_deref().unwrap_or_default();
+    if fields.len() > bounds::FIELDS_PER_VISITOR {
+        return Err(too_many_fields());
+    }
+    for field in fields {
+        check_field(&field.key, &field.value)?;
+    }
+    Ok(())
+}
+
+/// One custom field's key and value within their bounds.
+pub(super) fn check_field(key: &str, value: &str) -> Result<(), ApiError> {
+    validate::present("key", key)?;
+    validate::at_most("key", key, validate::bounds::FIELD_KEY)?;
+    validate::at_most("value", value, validate::bounds::FIELD_VALUE)
+}
+
+/// A visitor keeps at most [`validate::bounds::FIELDS_PER_VISITOR`] custom fields.
+pub(super) fn too_many_fields() -> ApiError {
+    let limit = validate::bounds::FIELDS_PER_VISITOR;
+    ApiError::Params(format!("a visitor keeps at most {limit} custom fields"))
 }
 
 /// Updates the visitor with this token, or creates it. A new token always gets a visitor of
@@ -47,7 +104,6 @@ fn upsert(
         email: None,
         phone: None,
         department: None,
-        custom_fields: None,
         created_at: now,
         updated_at: now,
     };
@@ -66,9 +122,9 @@ fn upsert(
     }
 }
 
-/// Copies what the visitor may choose into its row. Not its username: that is the server's
-/// `guest-<n>`, so a visitor cannot take an agent's name (**fix**: Rocket.Chat stores the
-/// `username` it is sent).
+/// Copies what the visitor may choose into its row (its custom fields are rows of their
+/// own). Not its username: that is the server's `guest-<n>`, so a visitor cannot take an
+/// agent's name (**fix**: Rocket.Chat stores the `username` it is sent).
 fn apply(row: &mut VisitorRow, details: &register::NewVisitor, now: i64) {
     let non_blank = |value: &Option<String>| {
         value.as_deref().map(str::trim).filter(|value| !value.is_empty()).map(str::to_owned)
@@ -85,19 +141,6 @@ fn apply(row: &mut VisitorRow, details: &register::NewVisitor, now: i64) {
     if let Some(department) = non_blank(&details.department) {
         row.department = Some(department);
     }
-    if let Some(fields) = &details.custom_fields {
-        let mut stored: Map<String, Value> = row
-            .custom_fields
-            .as_deref()
-            .and_then(|text| serde_json::from_str(text).ok())
-            .unwrap_or_default();
-        for field in fields {
-            if field.overwrite || !stored.contains_key(&field.key) {
-                stored.insert(field.key.clone(), Value::String(field.value.clone()));
-            }
-        }
-        row.custom_fields = Some(Value::Object(stored).to_string());
-    }
     row.updated_at = now;
 }
 
@@ -112,11 +155,13 @@ pub async fn get(state: web::Data<AppState>, req: HttpRequest) -> Reply<get::Res
     let token = token_from_path(&req)?;
     let row = state
         .read(move |conn| {
-            db::visitors::find_by_token(conn, token.as_str())?
-                .ok_or_else(|| ErrorCode::InvalidToken.into())
+            let row = db::visitors::find_by_token(conn, token.as_str())?
+                .ok_or(ErrorCode::InvalidToken)?;
+            let fields = db::visitors::fields(conn, &row.id)?;
+            Ok(row.to_wire(fields))
         })
         .await?;
-    ok(get::Response { visitor: row.to_wire() })
+    ok(get::Response { visitor: row })
 }
 
 /// `DELETE /api/v1/livechat/visitor/{token}`

@@ -9,6 +9,8 @@ use livechat_types::{ErrorCode, Timestamp};
 use super::{now, ok, page, Reply};
 use crate::auth::Authed;
 use crate::db::offline::OfflineRow;
+use crate::db::rooms::PageRow;
+use crate::db::visitors::FieldSet;
 use crate::db::{DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{Body, Query};
@@ -20,13 +22,19 @@ pub async fn offline_message(
     state: web::Data<AppState>,
     Body(req): Body<offline_message::Request>,
 ) -> Reply<offline_message::Response> {
+    use validate::bounds;
     for (field, value) in [("name", &req.name), ("email", &req.email), ("message", &req.message)] {
-        if value.trim().is_empty() {
-            return Err(ApiError::Params(format!("must have required property '{field}'")));
-        }
+        validate::present(field, value)?;
     }
-    if !req.email.contains('@') {
-        return Err(ApiError::Params("'email' must be an e-mail address".into()));
+    validate::at_most("name", &req.name, bounds::NAME)?;
+    validate::at_most(
+        "department",
+        req.department.as_deref().unwrap_or_default(),
+        bounds::DEPARTMENT,
+    )?;
+    let email = req.email.trim().to_lowercase();
+    if !validate::is_email(&email) {
+        return Err(ErrorCode::InvalidEmail.into());
     }
     if validate::chars(&req.message) > state.config.message_max_chars {
         return Err(ErrorCode::MessageSizeExceeded.into());
@@ -34,12 +42,25 @@ pub async fn offline_message(
     let row = OfflineRow {
         id: random_id(),
         name: req.name,
-        email: req.email,
+        email,
         message: req.message,
         department: req.department,
         created_at: now(),
     };
-    state.write(Key::Fresh, move |conn: &mut DbConn| db::offline::insert(conn, &row)).await?;
+    // One address's messages go through one writer, so its count is exact on one instance.
+    let key = Key::Offline(row.email.clone());
+    state
+        .write(key, move |conn: &mut DbConn| -> Result<_, ApiError> {
+            let hour_ago = row.created_at - 3_600_000;
+            let recent = db::offline::count_since(conn, &row.email, hour_ago)?;
+            if recent >= bounds::OFFLINE_PER_ADDRESS_PER_HOUR {
+                let limit = bounds::OFFLINE_PER_ADDRESS_PER_HOUR;
+                let why = format!("an address may leave at most {limit} offline messages an hour");
+                return Err(ApiError::Params(why));
+            }
+            Ok(db::offline::insert(conn, &row)?)
+        })
+        .await?;
     ok(offline_message::Response { message: "Livechat offline message sent".into() })
 }
 
@@ -64,9 +85,43 @@ pub async fn offline_messages(
     ok(offline_messages::Response { messages, total })
 }
 
-/// `POST /api/v1/livechat/page.visited`: acknowledged; navigation is not stored.
-pub async fn page_visited(Body(req): Body<page_visited::Request>) -> Reply<page_visited::Response> {
+/// `POST /api/v1/livechat/page.visited`: the page view is kept on the visitor's room (the
+/// newest [`validate::bounds::PAGES_PER_ROOM`]); without a room of this visitor it is only
+/// acknowledged.
+pub async fn page_visited(
+    state: web::Data<AppState>,
+    Body(req): Body<page_visited::Request>,
+) -> Reply<page_visited::Response> {
+    use validate::bounds;
     validate::token(&req.token)?;
+    let page = &req.page_info;
+    validate::present("pageInfo.change", &page.change)?;
+    validate::at_most("pageInfo.change", &page.change, bounds::PAGE_CHANGE)?;
+    validate::at_most("pageInfo.title", &page.title, bounds::PAGE_TITLE)?;
+    validate::at_most("pageInfo.location.href", &page.location.href, bounds::PAGE_HREF)?;
+    let Some(rid) = req.rid.filter(|rid| validate::room_id(rid).is_ok()) else {
+        return ok(page_visited::Response {});
+    };
+    let row = PageRow {
+        id: random_id(),
+        rid: rid.as_str().to_owned(),
+        ts: now(),
+        change: req.page_info.change,
+        title: req.page_info.title,
+        href: req.page_info.location.href,
+    };
+    let token = req.token;
+    state
+        .write(Key::Room(row.rid.clone()), move |conn: &mut DbConn| -> Result<_, ApiError> {
+            let visitor = db::visitors::find_by_token(conn, token.as_str())?
+                .ok_or(ErrorCode::InvalidToken)?;
+            // Another visitor's room, or none: nothing to keep, as for an unknown `rid`.
+            if db::rooms::find_of_visitor(conn, &row.rid, &visitor.id)?.is_some() {
+                db::rooms::add_page(conn, &row, bounds::PAGES_PER_ROOM)?;
+            }
+            Ok(())
+        })
+        .await?;
     ok(page_visited::Response {})
 }
 
@@ -93,9 +148,7 @@ pub async fn custom_field(
     Body(req): Body<custom_field::Request>,
 ) -> Reply<custom_field::Response> {
     validate::token(&req.token)?;
-    if req.key.trim().is_empty() {
-        return Err(ApiError::Params("must have required property 'key'".into()));
-    }
+    super::visitor::check_field(&req.key, &req.value)?;
     let key = Key::Visitor(req.token.as_str().to_owned());
     let field = custom_field::Field {
         key: req.key.clone(),
@@ -104,20 +157,22 @@ pub async fn custom_field(
     };
     state
         .write(key, move |conn: &mut DbConn| -> Result<_, ApiError> {
-            let mut visitor = db::visitors::find_by_token(conn, req.token.as_str())?
+            let visitor = db::visitors::find_by_token(conn, req.token.as_str())?
                 .ok_or(ErrorCode::InvalidToken)?;
-            let mut fields: serde_json::Map<String, serde_json::Value> = visitor
-                .custom_fields
-                .as_deref()
-                .and_then(|text| serde_json::from_str(text).ok())
-                .unwrap_or_default();
-            if req.overwrite || !fields.contains_key(&req.key) {
-                fields.insert(req.key, serde_json::Value::String(req.value));
-                visitor.custom_fields = Some(serde_json::Value::Object(fields).to_string());
-                visitor.updated_at = now();
-                db::visitors::update(conn, &visitor)?;
+            let limit = validate::bounds::FIELDS_PER_VISITOR;
+            let set = db::visitors::set_field(
+                conn,
+                &visitor.id,
+                &req.key,
+                &req.value,
+                req.overwrite,
+                limit,
+            )?;
+            match set {
+                FieldSet::Full => Err(super::visitor::too_many_fields()),
+                FieldSet::Kept => Ok(()),
+                FieldSet::Stored => Ok(db::visitors::touch(conn, &visitor.id, now())?),
             }
-            Ok(())
         })
         .await?;
     ok(custom_field::Response { field })

@@ -152,7 +152,7 @@ impl World {
                 }
                 Value::Object(object)
             }
-            // Any JSON value (`pageInfo`).
+            // A schema without a type: any JSON value.
             _ => json!({}),
         }
     }
@@ -338,7 +338,7 @@ fn wrong_values(schema: &Value) -> Vec<(&'static str, String)> {
         Some("boolean") => vec!["true"],
         Some("object") => vec!["an object", "an empty object"],
         Some("array") => vec!["an array"],
-        // Any JSON value is fine here (`pageInfo`).
+        // A schema without a type takes any JSON value.
         _ => return Vec::new(),
     };
     of_other_types

@@ -7,6 +7,7 @@ mod access_matrix;
 mod accounts;
 mod agent;
 mod bad_input;
+mod bounds;
 mod concurrency;
 mod envelope;
 mod labels;

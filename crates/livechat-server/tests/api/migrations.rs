@@ -108,3 +108,28 @@ fn usernames_that_differ_only_in_case_stop_the_migration_with_their_names() {
                      VALUES ('u4', 'BOB', 'Bob', 'x', 'agent', 'not-available', 4)";
     assert!(conn.batch_execute(duplicate).is_err(), "the index refuses BOB");
 }
+
+#[test]
+fn custom_fields_move_from_one_text_to_a_row_each() {
+    let (_db, mut conn) = migrated_to(5);
+    conn.batch_execute(
+        r#"INSERT INTO visitors (id, token, username, custom_fields, created_at, updated_at) VALUES
+             ('v1', 'tok-1', 'guest-1', '{"plan":"gold","company":"ACME","seats":5}', 1, 1),
+             ('v2', 'tok-2', 'guest-2', NULL, 2, 2),
+             ('v3', 'tok-3', 'guest-3', '{}', 3, 3);"#,
+    )
+    .expect("an earlier version's visitors");
+
+    db::migrate(&mut conn).expect("migrate");
+
+    let v1 = db::visitors::fields(&mut conn, "v1").expect("fields").expect("v1 has fields");
+    let expected = serde_json::json!({"company": "ACME", "plan": "gold"});
+    // A value that was not a string (the API never stored one) is dropped.
+    assert_eq!(serde_json::Value::Object(v1), expected);
+    assert_eq!(db::visitors::fields(&mut conn, "v2").expect("fields"), None);
+    assert_eq!(db::visitors::fields(&mut conn, "v3").expect("fields"), None);
+    // Removing a visitor removes its fields.
+    db::visitors::delete(&mut conn, "v1").expect("delete");
+    let left = names(&mut conn, "SELECT key AS name FROM visitor_fields");
+    assert!(left.is_empty(), "{left:?}");
+}
