@@ -69,6 +69,14 @@ impl AgentSession {
         Some((&self.credentials.user_id, &self.credentials.auth_token))
     }
 
+    /// Calls `req` with this session's credentials.
+    pub(crate) async fn call<E: livechat_types::Endpoint>(
+        &self,
+        req: &E,
+    ) -> Result<E::Response, Error> {
+        self.client.call_as(req, self.auth()).await
+    }
+
     /// Becomes available (queued rooms are routed at once) or not.
     /// `POST /api/v1/livechat/agent.status`
     pub async fn set_available(&self, available: bool) -> Result<status::Response, Error> {

@@ -3,6 +3,7 @@
 
 mod agent;
 mod client;
+mod department;
 mod error;
 mod realtime;
 mod visitor;

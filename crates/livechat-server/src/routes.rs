@@ -9,7 +9,7 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{http, web, HttpResponse, Resource, Route};
 use livechat_types::openapi::Documented;
 use livechat_types::{
-    agent, message, room, visitor, widget, ErrorBody, ErrorCode, ErrorStyle, Method,
+    agent, department, message, room, visitor, widget, ErrorBody, ErrorCode, ErrorStyle, Method,
 };
 
 use crate::error::ApiError;
@@ -49,7 +49,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// [`openapi_document`] documents it.
 pub fn api(table: &mut impl Table) {
     use handlers::{
-        agent as agents, message as msg, room as rooms, visitor as visitors, widget as widgets,
+        agent as agents, department as departments, message as msg, room as rooms,
+        visitor as visitors, widget as widgets,
     };
 
     table
@@ -77,7 +78,18 @@ pub fn api(table: &mut impl Table) {
         .add::<widget::offline_messages::Request>(web::to(widgets::offline_messages))
         .add::<widget::page_visited::Request>(web::to(widgets::page_visited))
         .add::<widget::visitor_status::Request>(web::to(widgets::visitor_status))
-        .add::<widget::custom_field::Request>(web::to(widgets::custom_field));
+        .add::<widget::custom_field::Request>(web::to(widgets::custom_field))
+        .add::<department::list::Request>(web::to(departments::list))
+        .add::<department::create::Request>(web::to(departments::create))
+        .add::<department::get::Request>(web::to(departments::get))
+        .add::<department::update::Request>(web::to(departments::update))
+        .add::<department::delete::Request>(web::to(departments::delete))
+        .add::<department::agents::Request>(web::to(departments::agents))
+        .add::<department::agents_update::Request>(web::to(departments::agents_update))
+        .add::<department::archive::Request>(web::to(departments::archive))
+        .add::<department::unarchive::Request>(web::to(departments::unarchive))
+        .add::<department::archived::Request>(web::to(departments::archived))
+        .add::<department::autocomplete::Request>(web::to(departments::autocomplete));
 }
 
 /// The OpenAPI document of [`api`].

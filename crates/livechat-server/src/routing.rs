@@ -1,6 +1,7 @@
-//! Routing (SPEC section 7): a new room goes to the available agent serving the fewest open
-//! rooms (ties: idle longest); with nobody available it waits in the queue, which is
-//! drained oldest first when an agent becomes available.
+//! Routing (SPEC sections 7 and 13): a new room goes to the available agent serving the
+//! fewest open rooms (ties: idle longest), among its department's agents when it has one;
+//! with nobody available it waits in the queue (its department's), which is drained oldest
+//! first when an agent becomes available.
 //!
 //! Routing a room locks that room's row and nothing else (no agent row: an agent's load and
 //! idle time are read from the rooms), so it keeps the storage layer's lock order wherever
@@ -22,12 +23,14 @@ pub struct Routed {
 }
 
 /// Gives `room` (open, unserved, locked or created by the caller) to the least busy
-/// available agent and stores a `uj` message. `None` when nobody is available.
+/// available agent (of its department, when it has one) and stores a `uj` message. `None`
+/// when nobody is available.
 pub fn route(conn: &mut DbConn, room: &RoomRow, now: i64) -> db::Result<Option<Routed>> {
     if room.served_by_id.is_some() || !room.open {
         return Ok(None);
     }
-    let Some(agent) = db::users::least_busy_available(conn)? else { return Ok(None) };
+    let department = room.department_id.as_deref();
+    let Some(agent) = db::users::least_busy_available(conn, department)? else { return Ok(None) };
     if !db::rooms::assign(conn, &room.id, &agent.id, &agent.username, now)? {
         return Ok(None);
     }
@@ -78,27 +81,57 @@ const DRAIN_BATCH: i64 = 500;
 pub async fn drain_queue(db: &Database) -> db::Result<Vec<Routed>> {
     let queued = db.read(|conn| db::rooms::queued(conn, DRAIN_BATCH)).await?;
     let mut routed = Vec::new();
+    let mut unstaffed = Unstaffed::default();
     for room in queued {
-        let room_id = room.id.clone();
+        if unstaffed.skips(&room) {
+            continue;
+        }
+        let (room_id, department) = (room.id.clone(), room.department_id.clone());
         let routing = move |conn: &mut DbConn| route_queued(conn, &room_id, now());
         match db.write(Key::Room(room.id), routing).await? {
             Queued::Routed(assignment) => routed.push(assignment),
-            Queued::NobodyAvailable => break,
-            Queued::Gone => {}
+            Queued::NobodyAvailable if unstaffed.found(department) => break,
+            Queued::NobodyAvailable | Queued::Gone => {}
         }
     }
     Ok(routed)
+}
+
+/// The queues a drain found nobody for: their later rooms are skipped. Nobody for a room
+/// without a department means nobody available at all, which ends the drain.
+#[derive(Default)]
+struct Unstaffed(std::collections::HashSet<String>);
+
+impl Unstaffed {
+    fn skips(&self, room: &RoomRow) -> bool {
+        room.department_id.as_ref().is_some_and(|department| self.0.contains(department))
+    }
+
+    /// Records that `department`'s queue has nobody; true when the drain should end.
+    fn found(&mut self, department: Option<String>) -> bool {
+        match department {
+            Some(department) => {
+                self.0.insert(department);
+                false
+            }
+            None => true,
+        }
+    }
 }
 
 /// [`drain_queue`] on a connection of its own (the command line): one transaction per room.
 pub fn drain_queue_on(conn: &mut DbConn) -> db::Result<Vec<Routed>> {
     use diesel::Connection as _;
     let mut routed = Vec::new();
+    let mut unstaffed = Unstaffed::default();
     for room in db::rooms::queued(conn, DRAIN_BATCH)? {
+        if unstaffed.skips(&room) {
+            continue;
+        }
         match conn.transaction(|conn| route_queued(conn, &room.id, now()))? {
             Queued::Routed(assignment) => routed.push(assignment),
-            Queued::NobodyAvailable => break,
-            Queued::Gone => {}
+            Queued::NobodyAvailable if unstaffed.found(room.department_id.clone()) => break,
+            Queued::NobodyAvailable | Queued::Gone => {}
         }
     }
     Ok(routed)

@@ -35,13 +35,18 @@ pub fn room_id(room_id: &RoomId) -> Result<(), ApiError> {
 
 /// A message id: 1-64 characters of `[A-Za-z0-9_-]`.
 pub fn message_id(id: &MessageId) -> Result<(), ApiError> {
-    let text = id.as_str();
+    plain_id("_id", id.as_str())
+}
+
+/// An id the server made, or a client chose for a message, named `field` in the error:
+/// 1-64 characters of `[A-Za-z0-9_-]`.
+pub fn plain_id(field: &str, text: &str) -> Result<(), ApiError> {
     let well_formed = (1..=64).contains(&text.len())
         && text.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-');
     if well_formed {
         Ok(())
     } else {
-        Err(ApiError::Params("'_id' must be 1-64 characters of [A-Za-z0-9_-]".into()))
+        Err(ApiError::Params(format!("'{field}' must be 1-64 characters of [A-Za-z0-9_-]")))
     }
 }
 

@@ -35,6 +35,12 @@ pub enum ErrorCode {
     VisitorHasOpenRooms,
     /// The e-mail address is not one (offline messages).
     InvalidEmail,
+    /// A department member must have the agent role.
+    UserIsNotAgent,
+    /// The department does not exist (or is out of the caller's reach).
+    DepartmentNotFound,
+    /// Removing departments is switched off (`Omnichannel_enable_department_removal`).
+    DepartmentRemovalDisabled,
     /// The request's parameters are malformed.
     InvalidParams,
     /// Missing or invalid agent credentials (HTTP 401).
@@ -75,6 +81,9 @@ impl ErrorCode {
         (Self::InvalidDepartment, "error-invalid-department"),
         (Self::VisitorHasOpenRooms, "visitor-has-open-rooms"),
         (Self::InvalidEmail, "error-invalid-email"),
+        (Self::UserIsNotAgent, "error-user-is-not-agent"),
+        (Self::DepartmentNotFound, "error-department-not-found"),
+        (Self::DepartmentRemovalDisabled, "error-department-removal-disabled"),
         (Self::InvalidParams, "invalid-params"),
         (Self::NotLoggedIn, "You must be logged in to do this."),
         (Self::Unauthorized, "unauthorized"),

@@ -2,6 +2,7 @@
 //! starts the server binary on a fresh database and sets `LIVECHAT_E2E_URL`.
 
 mod agent;
+mod departments;
 mod errors;
 mod flow;
 mod limits;
@@ -31,6 +32,16 @@ pub fn agent_account() -> (String, String) {
         std::env::var("LIVECHAT_E2E_AGENT").expect("LIVECHAT_E2E_AGENT: run via `cargo xtask e2e`");
     let password =
         std::env::var("LIVECHAT_E2E_AGENT_PASSWORD").expect("LIVECHAT_E2E_AGENT_PASSWORD");
+    record_secret(&password);
+    (user, password)
+}
+
+/// The admin account xtask created: (username, password).
+pub fn admin_account() -> (String, String) {
+    let user =
+        std::env::var("LIVECHAT_E2E_ADMIN").expect("LIVECHAT_E2E_ADMIN: run via `cargo xtask e2e`");
+    let password =
+        std::env::var("LIVECHAT_E2E_ADMIN_PASSWORD").expect("LIVECHAT_E2E_ADMIN_PASSWORD");
     record_secret(&password);
     (user, password)
 }

@@ -13,7 +13,8 @@
 //! 1. rooms, by id: a room's row and the messages in it;
 //! 2. visitors, by token: a visitor's row, its open-room slot (the partial unique index), and
 //!    the room it opens (a new row nobody else can know before the commit);
-//! 3. users, by id: a user's row and its auth tokens.
+//! 3. users, by id: a user's row and its auth tokens;
+//! 4. departments, by id: a department's row and its members.
 //!
 //! Each write names its [`Key`], the one room, visitor or user whose rows it may lock, and
 //! locks nothing else; a batch runs its writes sorted by key, so it takes its locks in that
@@ -73,6 +74,7 @@ macro_rules! fixed_statement {
     };
 }
 
+pub mod departments;
 mod error;
 pub mod messages;
 pub mod models;
@@ -111,6 +113,12 @@ pub enum Key {
     User(String),
     /// Several keys, taken in the lock order: runs in a transaction of its own.
     Many,
+}
+
+diesel::define_sql_function! {
+    /// SQL's `lower(text)`: ASCII letters on SQLite, the database's locale on PostgreSQL
+    /// (the same for the ASCII usernames `user add` allows).
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
 /// A connection to the configured backend.

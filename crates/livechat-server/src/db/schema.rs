@@ -117,7 +117,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    departments (id) {
+        id -> Text,
+        name -> Text,
+        enabled -> Bool,
+        description -> Nullable<Text>,
+        show_on_registration -> Bool,
+        show_on_offline_form -> Bool,
+        email -> Text,
+        request_tag_before_closing -> Bool,
+        closing_tags -> Text,
+        archived -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    department_agents (id) {
+        id -> Text,
+        department_id -> Text,
+        user_id -> Text,
+        count -> BigInt,
+        sort_order -> BigInt,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
+diesel::joinable!(department_agents -> departments (department_id));
+diesel::joinable!(department_agents -> users (user_id));
 diesel::joinable!(visitor_fields -> visitors (visitor_id));
 diesel::joinable!(room_pages -> rooms (rid));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -129,5 +158,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_tokens,
     offline_messages,
     visitor_fields,
-    room_pages
+    room_pages,
+    departments,
+    department_agents
 );

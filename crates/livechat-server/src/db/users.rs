@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::models::RoomRow;
 use super::schema::{auth_tokens, rooms, users};
-use super::{DbConn, Result};
+use super::{lower, DbConn, Result};
 
 /// A user row.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -23,6 +23,16 @@ impl UserRow {
     /// Whether this user is an admin (sees and may act on every room).
     pub fn is_admin(&self) -> bool {
         self.role == "admin"
+    }
+
+    /// Whether this user manages the team: departments and their agents.
+    pub fn is_manager(&self) -> bool {
+        self.is_admin()
+    }
+
+    /// Whether this user takes chats (and may be a department's agent).
+    pub fn is_agent(&self) -> bool {
+        matches!(self.role.as_str(), "agent" | "admin")
     }
 
     /// Whether this user takes chats now.
@@ -64,12 +74,6 @@ pub fn insert(conn: &mut DbConn, row: &UserRow) -> Result<()> {
 /// The user with this id.
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>> {
     users::table.find(id).select(UserRow::as_select()).first(conn).optional().map_err(Into::into)
-}
-
-diesel::define_sql_function! {
-    /// SQL's `lower(text)`: ASCII letters on SQLite, the database's locale on PostgreSQL
-    /// (the same for the ASCII usernames `user add` allows).
-    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
 /// The user with this username, ignoring case (usernames are unique ignoring case: the
@@ -227,12 +231,23 @@ pub fn any_available(conn: &mut DbConn) -> Result<bool> {
 /// The available agent serving the fewest open rooms; ties go to the one idle longest (whose
 /// last room was given the longest ago, read from the rooms: no agent row is written when a
 /// room is routed, so routing never waits on an agent's row).
-pub fn least_busy_available(conn: &mut DbConn) -> Result<Option<UserRow>> {
-    let agents = users::table
+/// With `department`, only that department's agents are considered.
+pub fn least_busy_available(
+    conn: &mut DbConn,
+    department: Option<&str>,
+) -> Result<Option<UserRow>> {
+    use super::schema::department_agents;
+    let mut query = users::table
         .filter(users::status.eq("available"))
         .filter(users::role.eq("agent").or(users::role.eq("admin")))
-        .select(UserRow::as_select())
-        .load(conn)?;
+        .into_boxed();
+    if let Some(department) = department {
+        let members = department_agents::table
+            .filter(department_agents::department_id.eq(department.to_owned()))
+            .select(department_agents::user_id);
+        query = query.filter(users::id.eq_any(members));
+    }
+    let agents = query.select(UserRow::as_select()).load(conn)?;
     let mut best: Option<((i64, i64), UserRow)> = None;
     for agent in agents {
         let serving: i64 = rooms::table

@@ -1,6 +1,7 @@
 //! Request handlers, one module per resource.
 
 pub mod agent;
+pub mod department;
 pub mod message;
 pub mod ops;
 pub mod room;
@@ -39,4 +40,17 @@ pub fn page(
 /// The current time in epoch milliseconds.
 pub fn now() -> i64 {
     Timestamp::now().as_millis()
+}
+
+/// Routes queued rooms to available agents (after agents or departments changed) and
+/// announces each assignment. A failure leaves the rooms queued for the next drain.
+pub async fn drain_queue(state: &crate::AppState) {
+    match crate::routing::drain_queue(&state.db).await {
+        Ok(routed) => {
+            for assignment in routed {
+                state.realtime.room_routed(&assignment);
+            }
+        }
+        Err(err) => tracing::warn!(error = %err, "queued rooms wait for the next drain"),
+    }
 }

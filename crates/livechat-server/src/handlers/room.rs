@@ -206,9 +206,17 @@ pub async fn config(
     Query(query): Query<config::Request>,
 ) -> Reply<config::Response> {
     let token = query.token.filter(|token| validate::token(token).is_ok());
-    let (online, guest, room, agent) = state
+    let department = query.department.filter(|id| !id.is_empty() && id.len() <= 64);
+    let ((online, departments), guest, room, agent) = state
         .read(move |conn| {
-            let online = db::users::any_available(conn)?;
+            // With a department, `online` is about its agents only.
+            let online = match &department {
+                Some(department) => {
+                    db::users::least_busy_available(conn, Some(department))?.is_some()
+                }
+                None => db::users::any_available(conn)?,
+            };
+            let online = (online, db::departments::public(conn)?);
             let Some(token) = token else { return Ok((online, None, None, None)) };
             let Some(visitor) = db::visitors::find_by_token(conn, token.as_str())? else {
                 return Ok((online, None, None, None));
@@ -260,7 +268,7 @@ pub async fn config(
             "registrationFormMessage": "",
             "dataProcessingConsentText": "",
         })),
-        departments: Vec::new(),
+        departments,
         triggers: Vec::new(),
         resources: object(json!({ "sound": crate::widget::sound_url(&state) })),
         guest,

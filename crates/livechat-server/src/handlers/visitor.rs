@@ -25,7 +25,11 @@ pub async fn register(
     let key = Key::Visitor(req.visitor.token.as_str().to_owned());
     let visitor = state
         .write(key, move |conn: &mut DbConn| -> Result<_, ApiError> {
-            let row = upsert(conn, &req.visitor, now())?;
+            let department = match req.visitor.department.as_deref().map(str::trim) {
+                Some(key) if !key.is_empty() => Some(department_of(conn, key)?),
+                _ => None,
+            };
+            let row = upsert(conn, &req.visitor, department, now())?;
             for field in req.visitor.custom_fields.iter().flatten() {
                 let limit = validate::bounds::FIELDS_PER_VISITOR;
                 let set = db::visitors::set_field(
@@ -45,6 +49,15 @@ pub async fn register(
         })
         .await?;
     ok(register::Response { visitor })
+}
+
+/// The id of the department a visitor names by id or name: an enabled one, else
+/// `error-invalid-department`.
+fn department_of(conn: &mut DbConn, key: &str) -> Result<String, ApiError> {
+    match db::departments::find_by_id_or_name(conn, key)? {
+        Some(department) if department.is_open() => Ok(department.id),
+        _ => Err(ErrorCode::InvalidDepartment.into()),
+    }
 }
 
 /// The bounds on what a registration stores (README, Limits).
@@ -88,10 +101,11 @@ pub(super) fn too_many_fields() -> ApiError {
 fn upsert(
     conn: &mut DbConn,
     details: &register::NewVisitor,
+    department: Option<String>,
     now: i64,
 ) -> Result<VisitorRow, ApiError> {
     if let Some(mut row) = db::visitors::find_by_token(conn, details.token.as_str())? {
-        apply(&mut row, details, now);
+        apply(&mut row, details, department, now);
         db::visitors::update(conn, &row)?;
         return Ok(row);
     }
@@ -107,14 +121,14 @@ fn upsert(
         created_at: now,
         updated_at: now,
     };
-    apply(&mut row, details, now);
+    apply(&mut row, details, department.clone(), now);
     match conn.transaction(|conn| db::visitors::insert(conn, &row)) {
         Ok(()) => Ok(row),
         // Registered concurrently (another instance): update that one instead.
         Err(db::Error::Conflict(_)) => {
             let mut existing = db::visitors::find_by_token(conn, details.token.as_str())?
                 .ok_or_else(|| anyhow::format_err!("visitor vanished after a unique violation"))?;
-            apply(&mut existing, details, now);
+            apply(&mut existing, details, department, now);
             db::visitors::update(conn, &existing)?;
             Ok(existing)
         }
@@ -125,7 +139,13 @@ fn upsert(
 /// Copies what the visitor may choose into its row (its custom fields are rows of their
 /// own). Not its username: that is the server's `guest-<n>`, so a visitor cannot take an
 /// agent's name (**fix**: Rocket.Chat stores the `username` it is sent).
-fn apply(row: &mut VisitorRow, details: &register::NewVisitor, now: i64) {
+/// `department` is the resolved id of the one the visitor named.
+fn apply(
+    row: &mut VisitorRow,
+    details: &register::NewVisitor,
+    department: Option<String>,
+    now: i64,
+) {
     let non_blank = |value: &Option<String>| {
         value.as_deref().map(str::trim).filter(|value| !value.is_empty()).map(str::to_owned)
     };
@@ -138,7 +158,7 @@ fn apply(row: &mut VisitorRow, details: &register::NewVisitor, now: i64) {
     if let Some(phone) = non_blank(&details.phone) {
         row.phone = Some(phone);
     }
-    if let Some(department) = non_blank(&details.department) {
+    if let Some(department) = department {
         row.department = Some(department);
     }
     row.updated_at = now;

@@ -20,6 +20,7 @@ struct World {
     message_a: String,
     reply_a: String,
     room_b: String,
+    department: String,
     document: Value,
 }
 
@@ -39,8 +40,17 @@ async fn world() -> World {
         .ok();
     let reply_a = reply["message"]["_id"].as_str().expect("reply id").to_owned();
     let room_b = app.visitor_with_room("tok-b").await;
+    let body = json!({"department": {"name": "Sales", "enabled": true,
+        "showOnRegistration": true, "showOnOfflineForm": true, "email": ""}});
+    let department = app
+        .request_with(Method::POST, "/api/v1/livechat/department", Some(body), &admin.headers())
+        .await
+        .ok()["department"]["_id"]
+        .as_str()
+        .expect("department id")
+        .to_owned();
     let document = app.get("/api/v1/openapi.json").await.json;
-    World { app, admin, room_a, message_a, reply_a, room_b, document }
+    World { app, admin, room_a, message_a, reply_a, room_b, department, document }
 }
 
 /// One documented operation.
@@ -117,6 +127,7 @@ impl World {
             "rid" | "roomId" => self.room_a.clone(),
             "id" => self.message_a.clone(),
             "msgId" => self.reply_a.clone(),
+            "_id" if op.name.starts_with("department.") => self.department.clone(),
             "_id" => "fresh-id".into(),
             "email" => "new@example.com".into(),
             "user" => "boss".into(),

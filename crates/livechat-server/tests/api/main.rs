@@ -9,6 +9,7 @@ mod agent;
 mod bad_input;
 mod bounds;
 mod concurrency;
+mod departments;
 mod envelope;
 mod labels;
 mod limits;

@@ -40,8 +40,8 @@ pub struct Config {
     pub theme: Map<String, Value>,
     /// Widget texts.
     pub messages: Map<String, Value>,
-    /// Departments (`_id`, `name`, ...).
-    pub departments: Vec<Value>,
+    /// The enabled departments that have agents, for the widget's pickers.
+    pub departments: Vec<crate::department::PublicDepartment>,
     /// Triggers.
     pub triggers: Vec<Value>,
     /// Resources such as `sound`.

@@ -1,0 +1,3 @@
+DROP INDEX rooms_department_queue;
+DROP TABLE department_agents;
+DROP TABLE departments;
