@@ -9,7 +9,8 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{http, web, HttpResponse, Resource, Route};
 use livechat_types::openapi::Documented;
 use livechat_types::{
-    agent, department, message, room, visitor, widget, ErrorBody, ErrorCode, ErrorStyle, Method,
+    agent, custom_field, department, message, room, visitor, widget, ErrorBody, ErrorCode,
+    ErrorStyle, Method,
 };
 
 use crate::error::ApiError;
@@ -49,8 +50,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// [`openapi_document`] documents it.
 pub fn api(table: &mut impl Table) {
     use handlers::{
-        agent as agents, department as departments, message as msg, room as rooms,
-        visitor as visitors, widget as widgets,
+        agent as agents, custom_field as fields, department as departments, message as msg,
+        room as rooms, visitor as visitors, widget as widgets,
     };
 
     table
@@ -89,7 +90,12 @@ pub fn api(table: &mut impl Table) {
         .add::<department::archive::Request>(web::to(departments::archive))
         .add::<department::unarchive::Request>(web::to(departments::unarchive))
         .add::<department::archived::Request>(web::to(departments::archived))
-        .add::<department::autocomplete::Request>(web::to(departments::autocomplete));
+        .add::<department::autocomplete::Request>(web::to(departments::autocomplete))
+        .add::<custom_field::set_many::Request>(web::to(fields::set_many))
+        .add::<custom_field::list::Request>(web::to(fields::list))
+        .add::<custom_field::get::Request>(web::to(fields::get))
+        .add::<custom_field::save::Request>(web::to(fields::save))
+        .add::<custom_field::remove::Request>(web::to(fields::remove));
 }
 
 /// The OpenAPI document of [`api`].

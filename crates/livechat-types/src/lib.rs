@@ -11,6 +11,7 @@ mod ids;
 mod time;
 
 pub mod agent;
+pub mod custom_field;
 pub mod department;
 pub mod message;
 #[cfg(feature = "openapi")]

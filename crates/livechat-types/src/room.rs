@@ -49,6 +49,9 @@ pub struct Room {
     pub closer: Option<String>,
     /// How it was opened.
     pub source: Source,
+    /// Its custom fields (those defined for rooms), where the reply carries them.
+    #[serde(rename = "livechatData", default, skip_serializing_if = "Option::is_none")]
+    pub livechat_data: Option<serde_json::Map<String, serde_json::Value>>,
     /// When it last changed.
     #[serde(rename = "_updatedAt")]
     pub updated_at: Timestamp,

@@ -101,7 +101,7 @@ pub fn list(
         let mut query =
             departments::table.filter(departments::archived.eq(filter.archived)).into_boxed();
         if let Some(text) = &filter.text {
-            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+            let pattern = format!("%{}%", super::escape_like(&text.to_lowercase()));
             query = query.filter(lower(departments::name).like(pattern).escape('\\'));
         }
         if let Some(enabled) = filter.enabled {
@@ -127,21 +127,9 @@ pub fn list(
     Ok((page, total))
 }
 
-/// `%` and `_` in `text` match themselves in a `LIKE ... ESCAPE '\'` pattern.
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Up to `limit` open departments whose name contains `term` (ignoring case), by name.
 pub fn autocomplete(conn: &mut DbConn, term: &str, limit: i64) -> Result<Vec<DepartmentRow>> {
-    let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
+    let pattern = format!("%{}%", super::escape_like(&term.to_lowercase()));
     departments::table
         .filter(departments::enabled.eq(true))
         .filter(departments::archived.eq(false))

@@ -74,6 +74,7 @@ macro_rules! fixed_statement {
     };
 }
 
+pub mod custom_fields;
 pub mod departments;
 mod error;
 pub mod messages;
@@ -119,6 +120,18 @@ diesel::define_sql_function! {
     /// SQL's `lower(text)`: ASCII letters on SQLite, the database's locale on PostgreSQL
     /// (the same for the ASCII usernames `user add` allows).
     fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// `%` and `_` in `text` match themselves in a `LIKE ... ESCAPE '\'` pattern.
+pub(crate) fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A connection to the configured backend.

@@ -108,6 +108,7 @@ impl RoomRow {
             },
             closer: self.closer.clone(),
             source: Source { kind: self.source_type.clone() },
+            livechat_data: None,
             updated_at: Timestamp(self.updated_at),
         }
     }

@@ -144,7 +144,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    custom_fields (id) {
+        id -> Text,
+        label -> Text,
+        scope -> Text,
+        visibility -> Text,
+        regexp -> Text,
+        searchable -> Bool,
+        kind -> Text,
+        required -> Bool,
+        default_value -> Text,
+        options -> Text,
+        public -> Bool,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    room_fields (rid, key) {
+        rid -> Text,
+        key -> Text,
+        value -> Text,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
+diesel::joinable!(room_fields -> rooms (rid));
 diesel::joinable!(department_agents -> departments (department_id));
 diesel::joinable!(department_agents -> users (user_id));
 diesel::joinable!(visitor_fields -> visitors (visitor_id));
@@ -160,5 +186,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     visitor_fields,
     room_pages,
     departments,
-    department_agents
+    department_agents,
+    custom_fields,
+    room_fields
 );

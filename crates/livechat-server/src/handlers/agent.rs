@@ -143,10 +143,26 @@ pub async fn list_rooms(
                 agent_id: (!agent.is_admin()).then_some(agent.id.as_str()),
                 open: query.open,
             };
-            Ok(db::rooms::list(conn, &filter, offset, count)?)
+            let (page, total) = db::rooms::list(conn, &filter, offset, count)?;
+            let ids: Vec<String> = page.iter().map(|(room, _)| room.id.clone()).collect();
+            let fields = db::custom_fields::of_rooms(conn, &ids)?;
+            Ok(((page, fields), total))
         })
         .await?;
-    let rooms: Vec<_> = page.iter().map(|(room, visitor)| room.to_wire(visitor, false)).collect();
+    let (page, fields) = page;
+    let rooms: Vec<_> = page
+        .iter()
+        .map(|(room, visitor)| {
+            let mut wire = room.to_wire(visitor, false);
+            let data: serde_json::Map<String, serde_json::Value> = fields
+                .iter()
+                .filter(|(rid, _, _)| *rid == room.id)
+                .map(|(_, key, value)| (key.clone(), serde_json::Value::from(value.as_str())))
+                .collect();
+            wire.livechat_data = (!data.is_empty()).then_some(data);
+            wire
+        })
+        .collect();
     ok(rooms::Response { count: rooms.len() as i64, rooms, offset, total })
 }
 

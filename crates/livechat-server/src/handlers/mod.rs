@@ -1,6 +1,7 @@
 //! Request handlers, one module per resource.
 
 pub mod agent;
+pub mod custom_field;
 pub mod department;
 pub mod message;
 pub mod ops;

@@ -207,7 +207,7 @@ pub async fn config(
 ) -> Reply<config::Response> {
     let token = query.token.filter(|token| validate::token(token).is_ok());
     let department = query.department.filter(|id| !id.is_empty() && id.len() <= 64);
-    let ((online, departments), guest, room, agent) = state
+    let ((online, departments, custom_fields), guest, room, agent) = state
         .read(move |conn| {
             // With a department, `online` is about its agents only.
             let online = match &department {
@@ -216,7 +216,7 @@ pub async fn config(
                 }
                 None => db::users::any_available(conn)?,
             };
-            let online = (online, db::departments::public(conn)?);
+            let online = (online, db::departments::public(conn)?, db::custom_fields::form(conn)?);
             let Some(token) = token else { return Ok((online, None, None, None)) };
             let Some(visitor) = db::visitors::find_by_token(conn, token.as_str())? else {
                 return Ok((online, None, None, None));
@@ -270,6 +270,7 @@ pub async fn config(
         })),
         departments,
         triggers: Vec::new(),
+        custom_fields,
         resources: object(json!({ "sound": crate::widget::sound_url(&state) })),
         guest,
         room,

@@ -8,7 +8,6 @@ use livechat_types::{ErrorCode, Timestamp, VisitorToken};
 
 use super::{now, ok, Reply};
 use crate::db::models::VisitorRow;
-use crate::db::visitors::FieldSet;
 use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{path_param, Body};
@@ -30,20 +29,10 @@ pub async fn register(
                 _ => None,
             };
             let row = upsert(conn, &req.visitor, department, now())?;
-            for field in req.visitor.custom_fields.iter().flatten() {
-                let limit = validate::bounds::FIELDS_PER_VISITOR;
-                let set = db::visitors::set_field(
-                    conn,
-                    &row.id,
-                    &field.key,
-                    &field.value,
-                    field.overwrite,
-                    limit,
-                )?;
-                if set == FieldSet::Full {
-                    return Err(too_many_fields());
-                }
-            }
+            // Defined visitor fields only; room fields wait for `custom.field(s)`.
+            let values = req.visitor.custom_fields.clone().unwrap_or_default();
+            let values = super::custom_field::defined(conn, values)?;
+            super::custom_field::store_on_visitor(conn, &row.id, &values)?;
             let fields = db::visitors::fields(conn, &row.id)?;
             Ok(row.to_wire(fields))
         })

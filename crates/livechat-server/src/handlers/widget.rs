@@ -10,7 +10,6 @@ use super::{now, ok, page, Reply};
 use crate::auth::Authed;
 use crate::db::offline::OfflineRow;
 use crate::db::rooms::PageRow;
-use crate::db::visitors::FieldSet;
 use crate::db::{DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{Body, Query};
@@ -149,31 +148,16 @@ pub async fn custom_field(
 ) -> Reply<custom_field::Response> {
     validate::token(&req.token)?;
     super::visitor::check_field(&req.key, &req.value)?;
-    let key = Key::Visitor(req.token.as_str().to_owned());
     let field = custom_field::Field {
         key: req.key.clone(),
         value: req.value.clone(),
         overwrite: req.overwrite,
     };
-    state
-        .write(key, move |conn: &mut DbConn| -> Result<_, ApiError> {
-            let visitor = db::visitors::find_by_token(conn, req.token.as_str())?
-                .ok_or(ErrorCode::InvalidToken)?;
-            let limit = validate::bounds::FIELDS_PER_VISITOR;
-            let set = db::visitors::set_field(
-                conn,
-                &visitor.id,
-                &req.key,
-                &req.value,
-                req.overwrite,
-                limit,
-            )?;
-            match set {
-                FieldSet::Full => Err(super::visitor::too_many_fields()),
-                FieldSet::Kept => Ok(()),
-                FieldSet::Stored => Ok(db::visitors::touch(conn, &visitor.id, now())?),
-            }
-        })
-        .await?;
+    let value = livechat_types::visitor::register::CustomField {
+        key: req.key,
+        value: req.value,
+        overwrite: req.overwrite,
+    };
+    super::custom_field::store(&state, req.token, vec![value]).await?;
     ok(custom_field::Response { field })
 }

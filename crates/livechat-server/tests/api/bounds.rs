@@ -33,6 +33,10 @@ fn connect(app: &TestApp) -> DbConn {
 async fn custom_fields_are_bounded_in_length_and_count() {
     let app = TestApp::new().await;
     app.register("tok-a").await;
+    let key = "k".repeat(bounds::FIELD_KEY);
+    let mut keys: Vec<String> = (1..=60).map(|n| format!("field-{n}")).collect();
+    keys.extend([key.clone(), "plan".into(), "one-too-many".into(), "new-1".into()]);
+    app.define_fields(&keys.iter().map(String::as_str).collect::<Vec<_>>());
 
     let long_key = "k".repeat(bounds::FIELD_KEY + 1);
     set_field(&app, "tok-a", &long_key, "x", true).await.assert_invalid_params();
@@ -41,7 +45,6 @@ async fn custom_fields_are_bounded_in_length_and_count() {
     assert_eq!(fields_of(&app, "tok-a").await, Value::Null);
 
     // Exactly at the bounds is fine.
-    let key = "k".repeat(bounds::FIELD_KEY);
     let value = "é".repeat(bounds::FIELD_VALUE);
     set_field(&app, "tok-a", &key, &value, true).await.ok();
     for n in 1..bounds::FIELDS_PER_VISITOR {
@@ -75,6 +78,8 @@ async fn custom_fields_are_bounded_in_length_and_count() {
 #[actix_web::test]
 async fn a_registration_with_too_many_or_too_long_fields_creates_no_visitor() {
     let app = TestApp::new().await;
+    let keys: Vec<String> = (0..=bounds::FIELDS_PER_VISITOR).map(|n| format!("f{n}")).collect();
+    app.define_fields(&keys.iter().map(String::as_str).collect::<Vec<_>>());
     let field = |n: usize| json!({"key": format!("f{n}"), "value": "v", "overwrite": true});
     let too_many: Vec<Value> = (0..=bounds::FIELDS_PER_VISITOR).map(field).collect();
     let long_value = json!([{"key": "plan", "value": "v".repeat(bounds::FIELD_VALUE + 1)}]);
@@ -197,6 +202,8 @@ async fn a_room_keeps_its_newest_page_views_only() {
 async fn concurrent_field_updates_through_two_instances_all_stay() {
     let app = TestApp::new().await;
     app.register("tok-a").await;
+    let keys: Vec<String> = (0..20).map(|n| format!("f{n}")).collect();
+    app.define_fields(&keys.iter().map(String::as_str).collect::<Vec<_>>());
     let postgres = matches!(Backend::from_url(&app.database_url), Backend::Postgres(_));
     let (second_base, second) = if postgres {
         let (base, handle) = super::realtime::support::second_instance(&app.database_url);

@@ -9,6 +9,7 @@ mod agent;
 mod bad_input;
 mod bounds;
 mod concurrency;
+mod custom_fields;
 mod departments;
 mod envelope;
 mod labels;
@@ -342,6 +343,32 @@ impl TestApp {
         };
         db::users::insert(&mut conn, &row).expect("insert user");
         row.id
+    }
+
+    /// Defines visible visitor custom fields `keys` (values of undefined fields are not
+    /// stored), straight in the database.
+    pub fn define_fields(&self, keys: &[&str]) {
+        use livechat_server::db::{self, Backend, DbManager};
+        let backend = Backend::from_url(&self.database_url);
+        let mut conn =
+            DbManager::new(backend, std::time::Duration::from_secs(5)).connect().expect("database");
+        for key in keys {
+            let row = db::custom_fields::CustomFieldRow {
+                id: (*key).to_owned(),
+                label: (*key).to_owned(),
+                scope: "visitor".into(),
+                visibility: "visible".into(),
+                regexp: String::new(),
+                searchable: true,
+                kind: "input".into(),
+                required: false,
+                default_value: String::new(),
+                options: String::new(),
+                public: false,
+                updated_at: 0,
+            };
+            db::custom_fields::save(&mut conn, &row, false).expect("define field");
+        }
     }
 
     /// A new user with [`AGENT_PASSWORD`], logged in over REST (not yet available).

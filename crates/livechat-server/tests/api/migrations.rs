@@ -128,6 +128,12 @@ fn custom_fields_move_from_one_text_to_a_row_each() {
     assert_eq!(serde_json::Value::Object(v1), expected);
     assert_eq!(db::visitors::fields(&mut conn, "v2").expect("fields"), None);
     assert_eq!(db::visitors::fields(&mut conn, "v3").expect("fields"), None);
+    // Each key stored before is now a hidden visitor field, so the values stay usable.
+    let defined = names(
+        &mut conn,
+        "SELECT id || '/' || scope || '/' || visibility AS name FROM custom_fields ORDER BY id",
+    );
+    assert_eq!(defined, ["company/visitor/hidden", "plan/visitor/hidden"]);
     // Removing a visitor removes its fields.
     db::visitors::delete(&mut conn, "v1").expect("delete");
     let left = names(&mut conn, "SELECT key AS name FROM visitor_fields");

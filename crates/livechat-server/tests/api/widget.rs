@@ -133,6 +133,7 @@ async fn visitor_status_answers_for_a_known_token() {
 async fn custom_fields_reach_the_visitor_with_overwrite_semantics() {
     let app = TestApp::new().await;
     app.register("tok-a").await;
+    app.define_fields(&["plan", "company"]);
     let fields = || async {
         let body = app.get("/api/v1/livechat/visitor/tok-a").await.ok();
         body["visitor"]["livechatData"].clone()

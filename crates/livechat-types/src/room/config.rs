@@ -44,6 +44,9 @@ pub struct Config {
     pub departments: Vec<crate::department::PublicDepartment>,
     /// Triggers.
     pub triggers: Vec<Value>,
+    /// The custom fields the registration form asks for (visible visitor fields).
+    #[serde(rename = "customFields", default)]
+    pub custom_fields: Vec<crate::custom_field::FormField>,
     /// Resources such as `sound`.
     pub resources: Map<String, Value>,
     /// The visitor, when a known token was given.

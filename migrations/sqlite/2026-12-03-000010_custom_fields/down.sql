@@ -1,0 +1,2 @@
+DROP TABLE room_fields;
+DROP TABLE custom_fields;
