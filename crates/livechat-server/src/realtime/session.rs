@@ -2,7 +2,8 @@
 //!
 //! The loop reads the client's frames, writes what the hub queued for the socket, pings
 //! the client when it is quiet, and closes the socket when the hub kicked it (it fell
-//! behind), when the client stopped answering, or when a write stalls.
+//! behind), when the client stopped answering, or when a write stalls (every write has a
+//! deadline, `--write-timeout-ms`).
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,13 +22,9 @@ use super::hub::{Frame, Hub};
 use crate::limits::ClientIp;
 use crate::AppState;
 
-/// How often a quiet client is pinged.
+/// How often a quiet client is pinged (more often when half the idle timeout is shorter).
 const PING_EVERY: Duration = Duration::from_secs(25);
-/// A client not heard from for this long is gone.
-const SILENCE_LIMIT: Duration = Duration::from_secs(60);
-/// A write that takes longer means the client stopped reading.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long the close frame may take to go out.
+/// How long the close frame may take to go out (less when the write timeout is shorter).
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Largest frame a client may send.
 const MAX_FRAME: usize = 64 * 1024;
@@ -60,6 +57,8 @@ pub async fn websocket(
     let membership = state.realtime.hub().join();
     let connection = Connection {
         hub: HubSeat { hub: state.realtime.hub.clone(), id: membership.id },
+        write_timeout: state.config.write_timeout(),
+        idle_timeout: state.config.socket_idle_timeout(),
         state,
         session,
         kicked: membership.kicked,
@@ -91,6 +90,10 @@ pub(super) struct Connection {
     pub(super) hub: HubSeat,
     session: Session,
     kicked: Arc<Notify>,
+    /// How long a frame may wait for the client to take it.
+    write_timeout: Duration,
+    /// How long the client may stay silent.
+    idle_timeout: Duration,
     /// The DDP session id, also the `connectionId` of `livechat:setUpConnection`.
     pub(super) session_id: String,
     connected: bool,
@@ -108,8 +111,12 @@ pub(super) type Ending = Option<CloseReason>;
 
 impl Connection {
     async fn run(mut self, mut stream: AggregatedMessageStream, mut outbox: mpsc::Receiver<Frame>) {
-        let mut keepalive = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+        let ping_every = PING_EVERY.min(self.idle_timeout / 2);
+        let mut keepalive = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
         let mut heard = Instant::now();
+        // Fires at the idle deadline as of when it was set; `heard` may have moved it since.
+        let silence = tokio::time::sleep(self.idle_timeout);
+        tokio::pin!(silence);
         let kicked = self.kicked.clone();
         let ending: Ending = loop {
             tokio::select! {
@@ -124,7 +131,7 @@ impl Connection {
                         Some(Ok(AggregatedMessage::Ping(bytes))) => {
                             // Like every write, bounded: a client that pings but does not
                             // read is closed, not waited for.
-                            match timeout(WRITE_TIMEOUT, self.session.pong(&bytes)).await {
+                            match timeout(self.write_timeout, self.session.pong(&bytes)).await {
                                 Ok(Ok(())) => {}
                                 Ok(Err(_closed)) => break None,
                                 Err(_elapsed) => break Some(catch_up()),
@@ -148,10 +155,14 @@ impl Connection {
                     None => break Some(catch_up()),
                 },
                 () = kicked.notified() => break Some(catch_up()),
-                _ = keepalive.tick() => {
-                    if heard.elapsed() >= SILENCE_LIMIT {
+                () = &mut silence => {
+                    let deadline = heard + self.idle_timeout;
+                    if Instant::now() >= deadline {
                         break Some(CloseReason { code: CloseCode::Away, description: Some("timeout".into()) });
                     }
+                    silence.as_mut().reset(deadline);
+                }
+                _ = keepalive.tick() => {
                     if let Err(ending) = self.send(r#"{"msg":"ping"}"#).await {
                         break ending;
                     }
@@ -159,7 +170,8 @@ impl Connection {
             }
         };
         // A client that stopped reading will not read the close frame either.
-        let _ = timeout(CLOSE_TIMEOUT, self.session.close(ending)).await;
+        let close_timeout = CLOSE_TIMEOUT.min(self.write_timeout);
+        let _ = timeout(close_timeout, self.session.close(ending)).await;
     }
 
     /// Writes one frame; gives up when the client does not take it in time, or when the
@@ -167,7 +179,7 @@ impl Connection {
     pub(super) async fn send(&mut self, text: &str) -> Result<(), Ending> {
         let kicked = self.kicked.clone();
         tokio::select! {
-            written = timeout(WRITE_TIMEOUT, self.session.text(text.to_owned())) => match written {
+            written = timeout(self.write_timeout, self.session.text(text.to_owned())) => match written {
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(_closed)) => Err(None),
                 Err(_elapsed) => Err(Some(catch_up())),
