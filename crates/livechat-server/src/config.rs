@@ -148,7 +148,8 @@ pub struct Config {
     #[arg(long, env = "LIVECHAT_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
     /// Longest a client may leave written data untaken: a realtime frame it does not take
-    /// in this time closes its socket.
+    /// in this time closes its socket, and the kernel drops any connection whose data stays
+    /// unacknowledged (or unsent, the client's window shut) this long.
     #[arg(long, env = "LIVECHAT_WRITE_TIMEOUT_MS", default_value_t = 10_000,
           value_parser = clap::value_parser!(u64).range(100..=600_000))]
     pub write_timeout_ms: u64,

@@ -128,6 +128,7 @@ pub fn bind(state: AppState) -> anyhow::Result<(actix_web::dev::Server, Vec<Sock
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     let timeout = state.config.request_timeout();
+    let write_timeout = state.config.write_timeout();
     // actix counts connections per worker.
     let per_worker = state.config.max_connections.div_ceil(workers.max(1)).max(1);
     let state = web::Data::new(state);
@@ -139,7 +140,10 @@ pub fn bind(state: AppState) -> anyhow::Result<(actix_web::dev::Server, Vec<Sock
         // slow body with a bare 408, is a second later.
         .client_request_timeout(timeout + Duration::from_secs(1))
         .client_disconnect_timeout(Duration::from_secs(2))
-        .max_connections(per_worker);
+        .max_connections(per_worker)
+        // actix has no deadline for writes: it would wait forever for a client that stopped
+        // reading to take the rest of a reply or of a socket's frames.
+        .on_connect(move |connection, _| bound_writes(connection, write_timeout));
     let server =
         server.bind(&bind).map_err(|err| anyhow::format_err!("cannot listen on {bind}: {err}"))?;
     let addrs = server.addrs();
@@ -147,6 +151,21 @@ pub fn bind(state: AppState) -> anyhow::Result<(actix_web::dev::Server, Vec<Sock
         let _ = state.bound.set(*addr);
     }
     Ok((server.run(), addrs))
+}
+
+/// Has the kernel drop a TCP connection whose written data the client leaves
+/// unacknowledged, or unsent behind a shut window, for longer than `timeout`
+/// (`TCP_USER_TIMEOUT`, Linux). The connection's reads and writes then fail, and actix closes
+/// it.
+fn bound_writes(connection: &dyn std::any::Any, timeout: Duration) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        if let Err(err) = socket2::SockRef::from(stream).set_tcp_user_timeout(Some(timeout)) {
+            tracing::debug!(%err, "cannot set TCP_USER_TIMEOUT");
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = (connection, timeout);
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.

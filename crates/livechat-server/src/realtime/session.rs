@@ -2,8 +2,15 @@
 //!
 //! The loop reads the client's frames, writes what the hub queued for the socket, pings
 //! the client when it is quiet, and closes the socket when the hub kicked it (it fell
-//! behind), when the client stopped answering, or when a write stalls (every write has a
-//! deadline, `--write-timeout-ms`).
+//! behind), when the client stopped answering, or when a write stalls.
+//!
+//! Every write has a deadline (`--write-timeout-ms`). A write here only queues the frame
+//! for actix, which sends it when the client's TCP window lets it; a client that stops
+//! reading therefore blocks the queue, the deadline passes and the session ends. Its TCP
+//! connection goes too: actix would wait for the client forever to take the bytes it
+//! holds, but every connection carries the same deadline as `TCP_USER_TIMEOUT` (see
+//! `crate::bind`), so the kernel drops it once its data has waited that long, and actix
+//! then lets go of it.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
