@@ -157,6 +157,11 @@ pub struct Config {
     #[arg(long, env = "LIVECHAT_SOCKET_IDLE_TIMEOUT_MS", default_value_t = 60_000,
           value_parser = clap::value_parser!(u64).range(1_000..=3_600_000))]
     pub socket_idle_timeout_ms: u64,
+    /// Longest a graceful stop (SIGTERM, Ctrl-C) waits for open connections before it drops
+    /// them.
+    #[arg(long, env = "LIVECHAT_SHUTDOWN_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(0..=3_600))]
+    pub shutdown_timeout_secs: u64,
     /// Days an agent's auth token is valid after its login (REST and realtime).
     #[arg(long, env = "LIVECHAT_TOKEN_LIFETIME_DAYS", default_value_t = 90,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
@@ -205,6 +210,7 @@ impl Config {
             max_connections: 10_000,
             write_timeout_ms: 10_000,
             socket_idle_timeout_ms: 60_000,
+            shutdown_timeout_secs: 10,
             token_lifetime_days: 90,
             password_min_chars: 12,
         }
@@ -256,7 +262,7 @@ impl Config {
              require_online_agent={} message_max_chars={} allow_edit={} allow_delete={} edit_window_minutes={} \
              body_limit={} log_format={:?} rate_limit={} rate_limit_per_ip={} rate_limit_per_token={} \
              rate_limit_login={} trusted_proxies={} cors_origins={} request_timeout_ms={} max_connections={} \
-             write_timeout_ms={} socket_idle_timeout_ms={} \
+             write_timeout_ms={} socket_idle_timeout_ms={} shutdown_timeout_secs={} \
              token_lifetime_days={} password_min_chars={}",
             self.bind,
             self.backend().masked(),
@@ -282,6 +288,7 @@ impl Config {
             self.max_connections,
             self.write_timeout_ms,
             self.socket_idle_timeout_ms,
+            self.shutdown_timeout_secs,
             self.token_lifetime_days,
             self.password_min_chars,
         )
@@ -362,20 +369,26 @@ mod tests {
         let config = Cli::try_parse_from(["livechat-server"]).expect("defaults").config;
         assert_eq!(config.write_timeout(), Duration::from_secs(10));
         assert_eq!(config.socket_idle_timeout(), Duration::from_secs(60));
+        assert_eq!(config.shutdown_timeout_secs, 10);
         let cli = Cli::try_parse_from([
             "livechat-server",
             "--write-timeout-ms",
             "2000",
             "--socket-idle-timeout-ms",
             "5000",
+            "--shutdown-timeout-secs",
+            "0",
         ])
         .expect("valid");
         assert_eq!(cli.config.write_timeout(), Duration::from_secs(2));
         assert_eq!(cli.config.socket_idle_timeout(), Duration::from_secs(5));
+        assert_eq!(cli.config.shutdown_timeout_secs, 0);
         for (flag, value) in [
             ("--write-timeout-ms", "0"),
             ("--write-timeout-ms", "600001"),
             ("--socket-idle-timeout-ms", "999"),
+            ("--shutdown-timeout-secs", "-1"),
+            ("--shutdown-timeout-secs", "3601"),
         ] {
             assert!(
                 Cli::try_parse_from(["livechat-server", flag, value]).is_err(),

@@ -2,7 +2,7 @@
 //!
 //! The loop reads the client's frames, writes what the hub queued for the socket, pings
 //! the client when it is quiet, and closes the socket when the hub kicked it (it fell
-//! behind), when the client stopped answering, or when a write stalls.
+//! behind, or the server stops), when the client stopped answering, or when a write stalls.
 //!
 //! Every write has a deadline (`--write-timeout-ms`). A write here only queues the frame
 //! for actix, which sends it when the client's TCP window lets it; a client that stops
@@ -158,10 +158,10 @@ impl Connection {
                             break ending;
                         }
                     }
-                    // The hub dropped this socket.
-                    None => break Some(catch_up()),
+                    // The hub dropped this socket: it kicked it.
+                    None => break Some(self.kick_reason()),
                 },
-                () = kicked.notified() => break Some(catch_up()),
+                () = kicked.notified() => break Some(self.kick_reason()),
                 () = &mut silence => {
                     let deadline = heard + self.idle_timeout;
                     if Instant::now() >= deadline {
@@ -185,13 +185,23 @@ impl Connection {
     /// hub kicks the socket meanwhile.
     pub(super) async fn send(&mut self, text: &str) -> Result<(), Ending> {
         let kicked = self.kicked.clone();
-        tokio::select! {
-            written = timeout(self.write_timeout, self.session.text(text.to_owned())) => match written {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(_closed)) => Err(None),
-                Err(_elapsed) => Err(Some(catch_up())),
-            },
-            () = kicked.notified() => Err(Some(catch_up())),
+        let written = tokio::select! {
+            written = timeout(self.write_timeout, self.session.text(text.to_owned())) => written,
+            () = kicked.notified() => return Err(Some(self.kick_reason())),
+        };
+        match written {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_closed)) => Err(None),
+            Err(_elapsed) => Err(Some(catch_up())),
+        }
+    }
+
+    /// Why the hub kicked this socket: the server stops, or the socket fell behind.
+    fn kick_reason(&self) -> CloseReason {
+        if self.state.realtime.hub().going_away() {
+            CloseReason { code: CloseCode::Away, description: Some("server stopping".into()) }
+        } else {
+            catch_up()
         }
     }
 

@@ -311,3 +311,83 @@ async fn a_silent_socket_that_never_reads_is_closed_at_the_idle_timeout() {
     assert!(matches!(ended, Ok(Ok(_))), "no end of the connection: {ended:?}");
     assert_eq!(close_code(&received), Some(1001), "{:?}", String::from_utf8_lossy(&received));
 }
+
+#[actix_web::test]
+async fn a_graceful_stop_ends_within_its_bound_though_a_socket_never_reads() {
+    use futures_util::StreamExt as _;
+    use tokio::io::AsyncBufReadExt as _;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    use tokio_tungstenite::tungstenite::Message;
+
+    const GRACE: Duration = Duration::from_secs(2);
+    // The real binary, stopped by a real SIGTERM. A write timeout of 10 minutes: nothing but
+    // the stop's bound ends the stuck connection.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_livechat-server"))
+        .args(["--bind", "127.0.0.1:0", "--database-url"])
+        .arg(dir.path().join("livechat.db"))
+        .args(["--workers", "1", "--rate-limit", "off", "--log-format", "text"])
+        .args(["--write-timeout-ms", "600000"])
+        .args(["--shutdown-timeout-secs", &GRACE.as_secs().to_string()])
+        .env("RUST_LOG", "info")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the server");
+    let mut log = tokio::io::BufReader::new(server.stdout.take().expect("stdout")).lines();
+    let base = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Ok(Some(line)) = log.next_line().await {
+            if let Some(address) = line.split("listening on ").nth(1) {
+                return address.trim().to_owned();
+            }
+        }
+        panic!("the server ended before it listened");
+    })
+    .await
+    .expect("the server did not listen within 60 s");
+    let logged = actix_web::rt::spawn(async move {
+        let mut lines = Vec::new();
+        while let Ok(Some(line)) = log.next_line().await {
+            lines.push(line);
+        }
+        lines
+    });
+
+    let mut healthy = Ddp::connect(&base).await;
+    let mut stuck = raw_socket(&base).await;
+    let hello = ddp_frame(&json!({"msg": "connect", "version": "1", "support": ["1"]}));
+    stuck.write_all(&hello).await.expect("connect");
+    flood_pings(&mut stuck).await;
+    until_queued(&stuck).await;
+
+    let pid = server.id().expect("the server's pid").to_string();
+    let killed = tokio::process::Command::new("kill").args(["-TERM", &pid]).status().await;
+    assert!(matches!(killed, Ok(status) if status.success()), "kill -TERM {pid}: {killed:?}");
+    let signalled = Instant::now();
+    // The well-behaved socket is told at once that the server goes away.
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match healthy.socket.next().await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => {}
+                other => panic!("no close frame: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("no close frame within 5 s of SIGTERM");
+    let told_after = signalled.elapsed();
+    assert_eq!(closed.map(|frame| frame.code), Some(CloseCode::Away));
+    // The process ends within the bound (and a margin), the stuck socket notwithstanding.
+    let within = GRACE + Duration::from_secs(10);
+    let status = tokio::time::timeout(within, server.wait()).await;
+    let exited_after = signalled.elapsed();
+    let lines = if status.is_ok() { logged.await.unwrap_or_default() } else { Vec::new() };
+    eprintln!(
+        "stop: close frame {told_after:?} and exit {exited_after:?} after SIGTERM ({status:?})"
+    );
+    assert!(status.is_ok(), "the server still ran {within:?} after SIGTERM");
+    assert!(matches!(status, Ok(Ok(status)) if status.success()), "{status:?}\n{lines:#?}");
+    assert!(lines.iter().any(|line| line.contains("stopped")), "{lines:#?}");
+}
