@@ -74,11 +74,25 @@ async fn subscriptions_and_their_ids_are_bounded() {
     let app = TestApp::new().await;
     let rid = app.visitor_with_room("tok-subs").await;
     let mut ddp = Ddp::connect(&app.base).await;
-    // A thousand subscriptions: the first 256 are taken, the rest refused.
+    // A thousand subscriptions with ids of the longest allowed, each frame padded to 60 KiB
+    // (an unknown field, ignored): the first 256 are taken, the rest refused, and the server
+    // keeps none of the 60 MiB it was sent.
+    let before = resident_bytes();
+    let pad = "p".repeat(60 * 1024);
+    let params = json!([rid, {"useCollection": false, "args": [{"token": "tok-subs"}]}]);
     let mut ready = 0;
     let mut refused = 0;
     for n in 0..1000 {
-        let reply = ddp.sub(&format!("s{n}"), "stream-room-messages", &rid, Some("tok-subs")).await;
+        let id = format!("{n:0>128}");
+        let frame = json!({"msg": "sub", "id": id, "name": "stream-room-messages",
+                           "params": params, "pad": pad});
+        ddp.send(frame).await;
+        let reply = ddp
+            .next_where(|frame| {
+                (frame["msg"] == "ready" && frame["subs"][0] == id.as_str())
+                    || (frame["msg"] == "nosub" && frame["id"] == id.as_str())
+            })
+            .await;
         match reply["msg"].as_str() {
             Some("ready") => ready += 1,
             _ => {
@@ -88,6 +102,8 @@ async fn subscriptions_and_their_ids_are_bounded() {
         }
     }
     assert_eq!((ready, refused), (256, 744));
+    let grown = resident_bytes().saturating_sub(before);
+    assert!(grown < 32 * 1024 * 1024, "the server process grew by {grown} bytes");
 
     let mut ddp = Ddp::connect(&app.base).await;
     // An id longer than 128 characters is a bad request, and not echoed back.
