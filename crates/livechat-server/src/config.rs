@@ -147,6 +147,21 @@ pub struct Config {
     /// Open client connections, in all (further clients wait to be accepted).
     #[arg(long, env = "LIVECHAT_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
+    /// Longest a client may leave written data untaken: a realtime frame it does not take
+    /// in this time closes its socket, and the kernel drops any connection whose data stays
+    /// unacknowledged (or unsent, the client's window shut) this long.
+    #[arg(long, env = "LIVECHAT_WRITE_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub write_timeout_ms: u64,
+    /// A realtime socket the server has not heard from for this long is closed.
+    #[arg(long, env = "LIVECHAT_SOCKET_IDLE_TIMEOUT_MS", default_value_t = 60_000,
+          value_parser = clap::value_parser!(u64).range(1_000..=3_600_000))]
+    pub socket_idle_timeout_ms: u64,
+    /// Longest a graceful stop (SIGTERM, Ctrl-C) waits for open connections before it drops
+    /// them.
+    #[arg(long, env = "LIVECHAT_SHUTDOWN_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(0..=3_600))]
+    pub shutdown_timeout_secs: u64,
     /// Days an agent's auth token is valid after its login (REST and realtime).
     #[arg(long, env = "LIVECHAT_TOKEN_LIFETIME_DAYS", default_value_t = 90,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
@@ -193,6 +208,9 @@ impl Config {
             cors_origins: Vec::new(),
             request_timeout_ms: 10_000,
             max_connections: 10_000,
+            write_timeout_ms: 10_000,
+            socket_idle_timeout_ms: 60_000,
+            shutdown_timeout_secs: 10,
             token_lifetime_days: 90,
             password_min_chars: 12,
         }
@@ -222,6 +240,16 @@ impl Config {
         Duration::from_millis(self.request_timeout_ms.max(1))
     }
 
+    /// How long a client may leave written data untaken (see `--write-timeout-ms`).
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_millis(self.write_timeout_ms.max(1))
+    }
+
+    /// How long a realtime socket may stay silent before it is closed.
+    pub fn socket_idle_timeout(&self) -> Duration {
+        Duration::from_millis(self.socket_idle_timeout_ms.max(1))
+    }
+
     /// How long an auth token is valid after its login, in milliseconds.
     pub fn token_lifetime_ms(&self) -> i64 {
         i64::from(self.token_lifetime_days.max(1)) * 24 * 60 * 60 * 1000
@@ -234,6 +262,7 @@ impl Config {
              require_online_agent={} message_max_chars={} allow_edit={} allow_delete={} edit_window_minutes={} \
              body_limit={} log_format={:?} rate_limit={} rate_limit_per_ip={} rate_limit_per_token={} \
              rate_limit_login={} trusted_proxies={} cors_origins={} request_timeout_ms={} max_connections={} \
+             write_timeout_ms={} socket_idle_timeout_ms={} shutdown_timeout_secs={} \
              token_lifetime_days={} password_min_chars={}",
             self.bind,
             self.backend().masked(),
@@ -257,6 +286,9 @@ impl Config {
             list(&self.cors_origins),
             self.request_timeout_ms,
             self.max_connections,
+            self.write_timeout_ms,
+            self.socket_idle_timeout_ms,
+            self.shutdown_timeout_secs,
             self.token_lifetime_days,
             self.password_min_chars,
         )
@@ -329,6 +361,39 @@ mod tests {
         for days in ["0", "-1", "3651", "forever"] {
             let parsed = Cli::try_parse_from(["livechat-server", "--token-lifetime-days", days]);
             assert!(parsed.is_err(), "{days}");
+        }
+    }
+
+    #[test]
+    fn connection_deadlines_parse_within_bounds() {
+        let config = Cli::try_parse_from(["livechat-server"]).expect("defaults").config;
+        assert_eq!(config.write_timeout(), Duration::from_secs(10));
+        assert_eq!(config.socket_idle_timeout(), Duration::from_secs(60));
+        assert_eq!(config.shutdown_timeout_secs, 10);
+        let cli = Cli::try_parse_from([
+            "livechat-server",
+            "--write-timeout-ms",
+            "2000",
+            "--socket-idle-timeout-ms",
+            "5000",
+            "--shutdown-timeout-secs",
+            "0",
+        ])
+        .expect("valid");
+        assert_eq!(cli.config.write_timeout(), Duration::from_secs(2));
+        assert_eq!(cli.config.socket_idle_timeout(), Duration::from_secs(5));
+        assert_eq!(cli.config.shutdown_timeout_secs, 0);
+        for (flag, value) in [
+            ("--write-timeout-ms", "0"),
+            ("--write-timeout-ms", "600001"),
+            ("--socket-idle-timeout-ms", "999"),
+            ("--shutdown-timeout-secs", "-1"),
+            ("--shutdown-timeout-secs", "3601"),
+        ] {
+            assert!(
+                Cli::try_parse_from(["livechat-server", flag, value]).is_err(),
+                "{flag} {value}"
+            );
         }
     }
 

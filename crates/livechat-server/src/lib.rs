@@ -128,6 +128,8 @@ pub fn bind(state: AppState) -> anyhow::Result<(actix_web::dev::Server, Vec<Sock
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     let timeout = state.config.request_timeout();
+    let write_timeout = state.config.write_timeout();
+    let shutdown_timeout = state.config.shutdown_timeout_secs;
     // actix counts connections per worker.
     let per_worker = state.config.max_connections.div_ceil(workers.max(1)).max(1);
     let state = web::Data::new(state);
@@ -139,7 +141,14 @@ pub fn bind(state: AppState) -> anyhow::Result<(actix_web::dev::Server, Vec<Sock
         // slow body with a bare 408, is a second later.
         .client_request_timeout(timeout + Duration::from_secs(1))
         .client_disconnect_timeout(Duration::from_secs(2))
-        .max_connections(per_worker);
+        .max_connections(per_worker)
+        // actix has no deadline for writes: it would wait forever for a client that stopped
+        // reading to take the rest of a reply or of a socket's frames.
+        .on_connect(move |connection, _| bound_writes(connection, write_timeout))
+        // A graceful stop waits this long at most for open connections, then drops them.
+        .shutdown_timeout(shutdown_timeout)
+        // `serve` handles the signals: it closes the realtime sockets first.
+        .disable_signals();
     let server =
         server.bind(&bind).map_err(|err| anyhow::format_err!("cannot listen on {bind}: {err}"))?;
     let addrs = server.addrs();
@@ -149,16 +158,74 @@ pub fn bind(state: AppState) -> anyhow::Result<(actix_web::dev::Server, Vec<Sock
     Ok((server.run(), addrs))
 }
 
-/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+/// Has the kernel drop a TCP connection whose written data the client leaves
+/// unacknowledged, or unsent behind a shut window, for longer than `timeout`
+/// (`TCP_USER_TIMEOUT`, Linux). The connection's reads and writes then fail, and actix closes
+/// it.
+fn bound_writes(connection: &dyn std::any::Any, timeout: Duration) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        if let Err(err) = socket2::SockRef::from(stream).set_tcp_user_timeout(Some(timeout)) {
+            tracing::debug!(%err, "cannot set TCP_USER_TIMEOUT");
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = (connection, timeout);
+}
+
+/// Serves until Ctrl-C or SIGTERM, then stops gracefully: realtime sockets are closed
+/// with 1001 (going away), requests in flight are finished, and what is still open after
+/// `--shutdown-timeout-secs` is dropped.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let config = config.with_working_dir_defaults();
     tracing::info!(config = %config.describe(), "starting");
     widget::check_dir(&config);
-    let (server, addrs) = bind(AppState::open(config)?)?;
+    let grace = config.shutdown_timeout_secs;
+    let state = AppState::open(config)?;
+    let hub = state.realtime.shared_hub();
+    let (server, addrs) = bind(state)?;
     for addr in addrs {
         tracing::info!("listening on http://{addr}");
     }
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        stop_signal().await;
+        tracing::info!(
+            "stopping: closing realtime sockets, finishing requests in flight (at most {grace} s)"
+        );
+        hub.go_away();
+        handle.stop(true).await;
+    });
     server.await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Completes at the first Ctrl-C (SIGINT) or SIGTERM; never, for a signal whose handler
+/// cannot be installed.
+async fn stop_signal() {
+    let interrupt = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
 }

@@ -12,7 +12,7 @@
 //! therefore costs the others nothing.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde_json::json;
@@ -226,12 +226,19 @@ pub struct Hub {
     inner: Mutex<Inner>,
     next_id: AtomicU64,
     buffer: usize,
+    /// Set when the server stops: every socket is told to go away, new ones at once.
+    stopping: AtomicBool,
 }
 
 impl Hub {
     /// A hub whose sockets buffer at most `buffer` frames each.
     pub fn new(buffer: usize) -> Self {
-        Self { inner: Mutex::default(), next_id: AtomicU64::new(1), buffer: buffer.max(1) }
+        Self {
+            inner: Mutex::default(),
+            next_id: AtomicU64::new(1),
+            buffer: buffer.max(1),
+            stopping: AtomicBool::new(false),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -245,7 +252,13 @@ impl Hub {
         let (outbox, receiver) = mpsc::channel(self.buffer);
         let kicked = Arc::new(Notify::new());
         let socket = Socket { outbox, kicked: kicked.clone(), subs: HashMap::new(), login: None };
-        self.lock().sockets.insert(id, socket);
+        let mut inner = self.lock();
+        // Read under the lock: a stop either finds this socket or is seen here.
+        if self.going_away() {
+            kicked.notify_one();
+        } else {
+            inner.sockets.insert(id, socket);
+        }
         Membership { id, outbox: receiver, kicked }
     }
 
@@ -461,6 +474,19 @@ impl Hub {
         }
     }
 
+    /// The server stops: kicks every socket, and every socket that joins from now on, so
+    /// that they close ([`Hub::going_away`] tells them why) and their clients reconnect
+    /// elsewhere.
+    pub fn go_away(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+        self.kick_all();
+    }
+
+    /// Whether the server stops (see [`Hub::go_away`]).
+    pub fn going_away(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
+    }
+
     /// Kicks every socket: events may have been missed (the notification channel was
     /// down), so clients reconnect and catch up.
     pub fn kick_all(&self) {
@@ -516,6 +542,22 @@ mod tests {
         let kicked =
             tokio::time::timeout(std::time::Duration::from_secs(1), slow.kicked.notified());
         assert!(kicked.await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn going_away_kicks_every_socket_and_every_later_one() {
+        let hub = Hub::new(8);
+        let before = hub.join();
+        assert!(!hub.going_away());
+        hub.go_away();
+        assert!(hub.going_away());
+        let after = hub.join();
+        assert!(!hub.subscribe(after.id, "s", Topic::messages("r1"), Grant::Visitor));
+        for socket in [before, after] {
+            let kicked =
+                tokio::time::timeout(std::time::Duration::from_secs(1), socket.kicked.notified());
+            assert!(kicked.await.is_ok());
+        }
     }
 
     #[test]

@@ -175,6 +175,12 @@ impl Realtime {
     pub fn hub(&self) -> &Hub {
         &self.hub
     }
+
+    /// The hub, shared: for whoever must reach the sockets after handing the state over
+    /// (the stop signal tells them to go away).
+    pub fn shared_hub(&self) -> Arc<Hub> {
+        self.hub.clone()
+    }
 }
 
 impl Drop for Realtime {

@@ -2,7 +2,15 @@
 //!
 //! The loop reads the client's frames, writes what the hub queued for the socket, pings
 //! the client when it is quiet, and closes the socket when the hub kicked it (it fell
-//! behind), when the client stopped answering, or when a write stalls.
+//! behind, or the server stops), when the client stopped answering, or when a write stalls.
+//!
+//! Every write has a deadline (`--write-timeout-ms`). A write here only queues the frame
+//! for actix, which sends it when the client's TCP window lets it; a client that stops
+//! reading therefore blocks the queue, the deadline passes and the session ends. Its TCP
+//! connection goes too: actix would wait for the client forever to take the bytes it
+//! holds, but every connection carries the same deadline as `TCP_USER_TIMEOUT` (see
+//! `crate::bind`), so the kernel drops it once its data has waited that long, and actix
+//! then lets go of it.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,13 +29,9 @@ use super::hub::{Frame, Hub};
 use crate::limits::ClientIp;
 use crate::AppState;
 
-/// How often a quiet client is pinged.
+/// How often a quiet client is pinged (more often when half the idle timeout is shorter).
 const PING_EVERY: Duration = Duration::from_secs(25);
-/// A client not heard from for this long is gone.
-const SILENCE_LIMIT: Duration = Duration::from_secs(60);
-/// A write that takes longer means the client stopped reading.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long the close frame may take to go out.
+/// How long the close frame may take to go out (less when the write timeout is shorter).
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Largest frame a client may send.
 const MAX_FRAME: usize = 64 * 1024;
@@ -60,6 +64,8 @@ pub async fn websocket(
     let membership = state.realtime.hub().join();
     let connection = Connection {
         hub: HubSeat { hub: state.realtime.hub.clone(), id: membership.id },
+        write_timeout: state.config.write_timeout(),
+        idle_timeout: state.config.socket_idle_timeout(),
         state,
         session,
         kicked: membership.kicked,
@@ -91,6 +97,10 @@ pub(super) struct Connection {
     pub(super) hub: HubSeat,
     session: Session,
     kicked: Arc<Notify>,
+    /// How long a frame may wait for the client to take it.
+    write_timeout: Duration,
+    /// How long the client may stay silent.
+    idle_timeout: Duration,
     /// The DDP session id, also the `connectionId` of `livechat:setUpConnection`.
     pub(super) session_id: String,
     connected: bool,
@@ -108,8 +118,12 @@ pub(super) type Ending = Option<CloseReason>;
 
 impl Connection {
     async fn run(mut self, mut stream: AggregatedMessageStream, mut outbox: mpsc::Receiver<Frame>) {
-        let mut keepalive = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+        let ping_every = PING_EVERY.min(self.idle_timeout / 2);
+        let mut keepalive = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
         let mut heard = Instant::now();
+        // Fires at the idle deadline as of when it was set; `heard` may have moved it since.
+        let silence = tokio::time::sleep(self.idle_timeout);
+        tokio::pin!(silence);
         let kicked = self.kicked.clone();
         let ending: Ending = loop {
             tokio::select! {
@@ -124,7 +138,7 @@ impl Connection {
                         Some(Ok(AggregatedMessage::Ping(bytes))) => {
                             // Like every write, bounded: a client that pings but does not
                             // read is closed, not waited for.
-                            match timeout(WRITE_TIMEOUT, self.session.pong(&bytes)).await {
+                            match timeout(self.write_timeout, self.session.pong(&bytes)).await {
                                 Ok(Ok(())) => {}
                                 Ok(Err(_closed)) => break None,
                                 Err(_elapsed) => break Some(catch_up()),
@@ -144,14 +158,18 @@ impl Connection {
                             break ending;
                         }
                     }
-                    // The hub dropped this socket.
-                    None => break Some(catch_up()),
+                    // The hub dropped this socket: it kicked it.
+                    None => break Some(self.kick_reason()),
                 },
-                () = kicked.notified() => break Some(catch_up()),
-                _ = keepalive.tick() => {
-                    if heard.elapsed() >= SILENCE_LIMIT {
+                () = kicked.notified() => break Some(self.kick_reason()),
+                () = &mut silence => {
+                    let deadline = heard + self.idle_timeout;
+                    if Instant::now() >= deadline {
                         break Some(CloseReason { code: CloseCode::Away, description: Some("timeout".into()) });
                     }
+                    silence.as_mut().reset(deadline);
+                }
+                _ = keepalive.tick() => {
                     if let Err(ending) = self.send(r#"{"msg":"ping"}"#).await {
                         break ending;
                     }
@@ -159,20 +177,31 @@ impl Connection {
             }
         };
         // A client that stopped reading will not read the close frame either.
-        let _ = timeout(CLOSE_TIMEOUT, self.session.close(ending)).await;
+        let close_timeout = CLOSE_TIMEOUT.min(self.write_timeout);
+        let _ = timeout(close_timeout, self.session.close(ending)).await;
     }
 
     /// Writes one frame; gives up when the client does not take it in time, or when the
     /// hub kicks the socket meanwhile.
     pub(super) async fn send(&mut self, text: &str) -> Result<(), Ending> {
         let kicked = self.kicked.clone();
-        tokio::select! {
-            written = timeout(WRITE_TIMEOUT, self.session.text(text.to_owned())) => match written {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(_closed)) => Err(None),
-                Err(_elapsed) => Err(Some(catch_up())),
-            },
-            () = kicked.notified() => Err(Some(catch_up())),
+        let written = tokio::select! {
+            written = timeout(self.write_timeout, self.session.text(text.to_owned())) => written,
+            () = kicked.notified() => return Err(Some(self.kick_reason())),
+        };
+        match written {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_closed)) => Err(None),
+            Err(_elapsed) => Err(Some(catch_up())),
+        }
+    }
+
+    /// Why the hub kicked this socket: the server stops, or the socket fell behind.
+    fn kick_reason(&self) -> CloseReason {
+        if self.state.realtime.hub().going_away() {
+            CloseReason { code: CloseCode::Away, description: Some("server stopping".into()) }
+        } else {
+            catch_up()
         }
     }
 
