@@ -5,6 +5,7 @@ mod agent;
 mod client;
 mod error;
 mod realtime;
+mod settings;
 mod visitor;
 
 pub use agent::AgentSession;

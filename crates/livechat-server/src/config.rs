@@ -155,6 +155,10 @@ pub struct Config {
     #[arg(long, env = "LIVECHAT_PASSWORD_MIN_CHARS", default_value_t = 12,
           value_parser = clap::value_parser!(u32).range(1..=256))]
     pub password_min_chars: u32,
+    /// Longest time an instance uses its cached settings (SPEC section 15) before reading
+    /// them again; a change through any instance drops every cache at once anyway.
+    #[arg(long, env = "LIVECHAT_SETTINGS_CACHE_MS", default_value_t = 5000)]
+    pub settings_cache_ms: u64,
 }
 
 /// Reads `on`/`off` (also `true`/`false`, `1`/`0`, `yes`/`no`).
@@ -195,6 +199,7 @@ impl Config {
             max_connections: 10_000,
             token_lifetime_days: 90,
             password_min_chars: 12,
+            settings_cache_ms: 5000,
         }
     }
 
@@ -222,6 +227,11 @@ impl Config {
         Duration::from_millis(self.request_timeout_ms.max(1))
     }
 
+    /// Longest time cached settings are used.
+    pub fn settings_cache(&self) -> Duration {
+        Duration::from_millis(self.settings_cache_ms)
+    }
+
     /// How long an auth token is valid after its login, in milliseconds.
     pub fn token_lifetime_ms(&self) -> i64 {
         i64::from(self.token_lifetime_days.max(1)) * 24 * 60 * 60 * 1000
@@ -234,7 +244,7 @@ impl Config {
              require_online_agent={} message_max_chars={} allow_edit={} allow_delete={} edit_window_minutes={} \
              body_limit={} log_format={:?} rate_limit={} rate_limit_per_ip={} rate_limit_per_token={} \
              rate_limit_login={} trusted_proxies={} cors_origins={} request_timeout_ms={} max_connections={} \
-             token_lifetime_days={} password_min_chars={}",
+             token_lifetime_days={} password_min_chars={} settings_cache_ms={}",
             self.bind,
             self.backend().masked(),
             self.db_pool_size,
@@ -259,6 +269,7 @@ impl Config {
             self.max_connections,
             self.token_lifetime_days,
             self.password_min_chars,
+            self.settings_cache_ms,
         )
     }
 }

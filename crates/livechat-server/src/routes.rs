@@ -9,7 +9,7 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{http, web, HttpResponse, Resource, Route};
 use livechat_types::openapi::Documented;
 use livechat_types::{
-    agent, message, room, visitor, widget, ErrorBody, ErrorCode, ErrorStyle, Method,
+    agent, message, room, setting, visitor, widget, ErrorBody, ErrorCode, ErrorStyle, Method,
 };
 
 use crate::error::ApiError;
@@ -49,7 +49,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// [`openapi_document`] documents it.
 pub fn api(table: &mut impl Table) {
     use handlers::{
-        agent as agents, message as msg, room as rooms, visitor as visitors, widget as widgets,
+        agent as agents, message as msg, room as rooms, settings, visitor as visitors,
+        widget as widgets,
     };
 
     table
@@ -77,7 +78,9 @@ pub fn api(table: &mut impl Table) {
         .add::<widget::offline_messages::Request>(web::to(widgets::offline_messages))
         .add::<widget::page_visited::Request>(web::to(widgets::page_visited))
         .add::<widget::visitor_status::Request>(web::to(widgets::visitor_status))
-        .add::<widget::custom_field::Request>(web::to(widgets::custom_field));
+        .add::<widget::custom_field::Request>(web::to(widgets::custom_field))
+        .add::<setting::get::Request>(web::to(settings::get))
+        .add::<setting::set::Request>(web::to(settings::set));
 }
 
 /// The OpenAPI document of [`api`].

@@ -35,6 +35,15 @@ pub enum ErrorCode {
     VisitorHasOpenRooms,
     /// The e-mail address is not one (offline messages).
     InvalidEmail,
+    /// The setting does not exist, or this server does not honour it yet.
+    InvalidSetting,
+    /// Livechat is switched off (`Livechat_enabled`): no new rooms.
+    OmnichannelDisabled,
+    /// Visitors may not close their conversations
+    /// (`Omnichannel_allow_visitors_to_close_conversation`).
+    NotAllowedToCloseConversation,
+    /// The offline form is switched off (`Livechat_display_offline_form`).
+    OfflineFormDisabled,
     /// The request's parameters are malformed.
     InvalidParams,
     /// Missing or invalid agent credentials (HTTP 401).
@@ -75,6 +84,10 @@ impl ErrorCode {
         (Self::InvalidDepartment, "error-invalid-department"),
         (Self::VisitorHasOpenRooms, "visitor-has-open-rooms"),
         (Self::InvalidEmail, "error-invalid-email"),
+        (Self::InvalidSetting, "error-invalid-setting"),
+        (Self::OmnichannelDisabled, "error-omnichannel-is-disabled"),
+        (Self::NotAllowedToCloseConversation, "error-not-allowed-to-close-conversation"),
+        (Self::OfflineFormDisabled, "error-offline-form-disabled"),
         (Self::InvalidParams, "invalid-params"),
         (Self::NotLoggedIn, "You must be logged in to do this."),
         (Self::Unauthorized, "unauthorized"),

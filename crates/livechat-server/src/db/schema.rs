@@ -117,6 +117,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    settings (id) {
+        id -> Text,
+        value -> Text,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(visitor_fields -> visitors (visitor_id));
 diesel::joinable!(room_pages -> rooms (rid));
@@ -129,5 +137,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_tokens,
     offline_messages,
     visitor_fields,
-    room_pages
+    room_pages,
+    settings
 );

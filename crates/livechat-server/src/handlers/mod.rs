@@ -4,6 +4,7 @@ pub mod agent;
 pub mod message;
 pub mod ops;
 pub mod room;
+pub mod settings;
 pub mod visitor;
 pub mod widget;
 

@@ -13,6 +13,7 @@ use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{Body, Query};
 use crate::ids::random_id;
+use crate::settings::registry;
 use crate::{routing, validate, AppState};
 
 /// The comment a visitor's close leaves in the room.
@@ -48,6 +49,10 @@ pub async fn open(
         .await?;
     if let Some(room) = found {
         return ok(open::Response { room: room.to_wire(&visitor, true), new_room: false });
+    }
+    // Rooms open already stay open; no new one opens while livechat is off.
+    if !state.settings().await?.flag(registry::LIVECHAT_ENABLED) {
+        return Err(ErrorCode::OmnichannelDisabled.into());
     }
     let key = Key::Visitor(visitor.token.clone());
     let require_agent = state.config.require_online_agent;
@@ -151,6 +156,10 @@ pub async fn close(
 ) -> Reply<close::Response> {
     validate::token(&req.token)?;
     validate::room_id(&req.room_id)?;
+    // Checked first, as Rocket.Chat does: agents still close rooms (`room.closeByUser`).
+    if !state.settings().await?.flag(registry::VISITORS_MAY_CLOSE) {
+        return Err(ErrorCode::NotAllowedToCloseConversation.into());
+    }
     let key = req.room_id.as_str().to_owned();
     let rid = req.room_id.clone();
     let closed_id = state
@@ -206,6 +215,8 @@ pub async fn config(
     Query(query): Query<config::Request>,
 ) -> Reply<config::Response> {
     let token = query.token.filter(|token| validate::token(token).is_ok());
+    let settings = state.settings().await?;
+    let view = settings.agent_view();
     let (online, guest, room, agent) = state
         .read(move |conn| {
             let online = db::users::any_available(conn)?;
@@ -218,47 +229,48 @@ pub async fn config(
                 Some(agent_id) => db::users::find(conn, agent_id)?,
                 None => None,
             };
-            let agent = agent.map(|agent| agent.to_public());
+            let agent = agent.map(|agent| agent.to_public(view));
             let room = room.map(|room| room.to_wire(&visitor, true));
             let fields = db::visitors::fields(conn, &visitor.id)?;
             Ok((online, Some(visitor.to_wire(fields)), room, agent))
         })
         .await?;
+    let text = |id| Value::from(settings.text(id));
     let config = config::Config {
-        enabled: true,
+        enabled: settings.flag(registry::LIVECHAT_ENABLED),
         online,
         settings: object(json!({
-            "registrationForm": false,
+            "registrationForm": settings.flag(registry::REGISTRATION_FORM),
             "allowSwitchingDepartments": false,
-            "nameFieldRegistrationForm": false,
-            "emailFieldRegistrationForm": false,
-            "displayOfflineForm": true,
+            "nameFieldRegistrationForm": settings.flag(registry::NAME_FIELD_REGISTRATION_FORM),
+            "emailFieldRegistrationForm": settings.flag(registry::EMAIL_FIELD_REGISTRATION_FORM),
+            "displayOfflineForm": settings.flag(registry::DISPLAY_OFFLINE_FORM),
             "fileUpload": false,
             "language": "en",
             "transcript": false,
             "historyMonitorType": "url",
             "forceAcceptDataProcessingConsent": false,
             "showConnecting": false,
-            "agentHiddenInfo": false,
+            "agentHiddenInfo": !view.show_info,
             "clearLocalStorageWhenChatEnded": false,
             "limitTextLength": state.config.message_max_chars,
         })),
         theme: object(json!({
-            "title": "Livechat",
-            "color": "#C1272D",
-            "offlineTitle": "Leave a message",
-            "offlineColor": "#666666",
+            "title": text(registry::TITLE),
+            "color": text(registry::TITLE_COLOR),
+            "offlineTitle": text(registry::OFFLINE_TITLE),
+            "offlineColor": text(registry::OFFLINE_TITLE_COLOR),
             "actionLinks": {"webrtc": [], "jitsi": []},
         })),
         messages: object(json!({
-            "offlineMessage": "We are not online right now. Please leave a message.",
-            "offlineSuccessMessage": "Thank you for your message. We will get back to you.",
-            "offlineUnavailableMessage": "",
-            "conversationFinishedMessage": "Conversation finished",
-            "conversationFinishedText": "",
-            "transcriptMessage": "",
-            "registrationFormMessage": "",
-            "dataProcessingConsentText": "",
+            "offlineMessage": text(registry::OFFLINE_MESSAGE),
+            "offlineSuccessMessage": text(registry::OFFLINE_SUCCESS_MESSAGE),
+            "offlineUnavailableMessage": text(registry::OFFLINE_FORM_UNAVAILABLE),
+            "conversationFinishedMessage": text(registry::CONVERSATION_FINISHED_MESSAGE),
+            "conversationFinishedText": text(registry::CONVERSATION_FINISHED_TEXT),
+            "transcriptMessage": text(registry::TRANSCRIPT_MESSAGE),
+            "registrationFormMessage": text(registry::REGISTRATION_FORM_MESSAGE),
+            "dataProcessingConsentText": text(registry::DATA_PROCESSING_CONSENT_TEXT),
         })),
         departments: Vec::new(),
         triggers: Vec::new(),
