@@ -406,6 +406,30 @@ async fn a_change_through_one_instance_reaches_another_through_the_notification(
 }
 
 #[actix_web::test]
+async fn cached_settings_expire_when_no_notification_comes() {
+    let app = TestApp::with_config(|config| config.settings_cache_ms = 200).await;
+    let client = reqwest::Client::new();
+    assert_eq!(title_at(&client, &app.base).await, "Rocket.Chat");
+
+    // Written behind the server's back: no notification, only the expiry brings it in.
+    let mut conn = DbManager::new(Backend::from_url(&app.database_url), Duration::from_secs(5))
+        .connect()
+        .expect("database");
+    let row = db::settings::SettingRow {
+        id: "Livechat_title".into(),
+        value: "\"Later\"".into(),
+        updated_at: 0,
+    };
+    db::settings::put(&mut conn, &row).expect("direct write");
+
+    let written_at = Instant::now();
+    while title_at(&client, &app.base).await != "Later" {
+        assert!(written_at.elapsed() < Duration::from_secs(10), "the cache never expired");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[actix_web::test]
 async fn a_method_other_than_get_or_post_is_405() {
     let app = TestApp::new().await;
     let res =
