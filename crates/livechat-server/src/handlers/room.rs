@@ -13,7 +13,7 @@ use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{Body, Query};
 use crate::ids::random_id;
-use crate::settings::registry;
+use crate::settings::{registry, Values};
 use crate::{routing, validate, AppState};
 
 /// The comment a visitor's close leaves in the room.
@@ -235,43 +235,12 @@ pub async fn config(
             Ok((online, Some(visitor.to_wire(fields)), room, agent))
         })
         .await?;
-    let text = |id| Value::from(settings.text(id));
     let config = config::Config {
         enabled: settings.flag(registry::LIVECHAT_ENABLED),
         online,
-        settings: object(json!({
-            "registrationForm": settings.flag(registry::REGISTRATION_FORM),
-            "allowSwitchingDepartments": false,
-            "nameFieldRegistrationForm": settings.flag(registry::NAME_FIELD_REGISTRATION_FORM),
-            "emailFieldRegistrationForm": settings.flag(registry::EMAIL_FIELD_REGISTRATION_FORM),
-            "displayOfflineForm": settings.flag(registry::DISPLAY_OFFLINE_FORM),
-            "fileUpload": false,
-            "language": "en",
-            "transcript": false,
-            "historyMonitorType": "url",
-            "forceAcceptDataProcessingConsent": false,
-            "showConnecting": false,
-            "agentHiddenInfo": !view.show_info,
-            "clearLocalStorageWhenChatEnded": false,
-            "limitTextLength": state.config.message_max_chars,
-        })),
-        theme: object(json!({
-            "title": text(registry::TITLE),
-            "color": text(registry::TITLE_COLOR),
-            "offlineTitle": text(registry::OFFLINE_TITLE),
-            "offlineColor": text(registry::OFFLINE_TITLE_COLOR),
-            "actionLinks": {"webrtc": [], "jitsi": []},
-        })),
-        messages: object(json!({
-            "offlineMessage": text(registry::OFFLINE_MESSAGE),
-            "offlineSuccessMessage": text(registry::OFFLINE_SUCCESS_MESSAGE),
-            "offlineUnavailableMessage": text(registry::OFFLINE_FORM_UNAVAILABLE),
-            "conversationFinishedMessage": text(registry::CONVERSATION_FINISHED_MESSAGE),
-            "conversationFinishedText": text(registry::CONVERSATION_FINISHED_TEXT),
-            "transcriptMessage": text(registry::TRANSCRIPT_MESSAGE),
-            "registrationFormMessage": text(registry::REGISTRATION_FORM_MESSAGE),
-            "dataProcessingConsentText": text(registry::DATA_PROCESSING_CONSENT_TEXT),
-        })),
+        settings: widget_settings(&settings, state.config.message_max_chars),
+        theme: theme(&settings),
+        messages: messages(&settings),
         departments: Vec::new(),
         triggers: Vec::new(),
         resources: object(json!({ "sound": crate::widget::sound_url(&state) })),
@@ -280,6 +249,51 @@ pub async fn config(
         agent,
     };
     ok(config::Response { config })
+}
+
+/// Config `settings`: the widget's switches.
+fn widget_settings(settings: &Values, max_chars: usize) -> Map<String, Value> {
+    object(json!({
+        "registrationForm": settings.flag(registry::REGISTRATION_FORM),
+        "allowSwitchingDepartments": false,
+        "nameFieldRegistrationForm": settings.flag(registry::NAME_FIELD_REGISTRATION_FORM),
+        "emailFieldRegistrationForm": settings.flag(registry::EMAIL_FIELD_REGISTRATION_FORM),
+        "displayOfflineForm": settings.flag(registry::DISPLAY_OFFLINE_FORM),
+        "fileUpload": false,
+        "language": "en",
+        "transcript": false,
+        "historyMonitorType": "url",
+        "forceAcceptDataProcessingConsent": false,
+        "showConnecting": false,
+        "agentHiddenInfo": !settings.agent_view().show_info,
+        "clearLocalStorageWhenChatEnded": false,
+        "limitTextLength": max_chars,
+    }))
+}
+
+/// Config `theme`: the widget's titles and colours.
+fn theme(settings: &Values) -> Map<String, Value> {
+    object(json!({
+        "title": settings.text(registry::TITLE),
+        "color": settings.text(registry::TITLE_COLOR),
+        "offlineTitle": settings.text(registry::OFFLINE_TITLE),
+        "offlineColor": settings.text(registry::OFFLINE_TITLE_COLOR),
+        "actionLinks": {"webrtc": [], "jitsi": []},
+    }))
+}
+
+/// Config `messages`: the widget's texts.
+fn messages(settings: &Values) -> Map<String, Value> {
+    object(json!({
+        "offlineMessage": settings.text(registry::OFFLINE_MESSAGE),
+        "offlineSuccessMessage": settings.text(registry::OFFLINE_SUCCESS_MESSAGE),
+        "offlineUnavailableMessage": settings.text(registry::OFFLINE_FORM_UNAVAILABLE),
+        "conversationFinishedMessage": settings.text(registry::CONVERSATION_FINISHED_MESSAGE),
+        "conversationFinishedText": settings.text(registry::CONVERSATION_FINISHED_TEXT),
+        "transcriptMessage": settings.text(registry::TRANSCRIPT_MESSAGE),
+        "registrationFormMessage": settings.text(registry::REGISTRATION_FORM_MESSAGE),
+        "dataProcessingConsentText": settings.text(registry::DATA_PROCESSING_CONSENT_TEXT),
+    }))
 }
 
 fn object(value: Value) -> Map<String, Value> {
