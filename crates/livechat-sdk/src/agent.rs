@@ -65,7 +65,13 @@ impl AgentSession {
         &self.client
     }
 
-    fn auth(&self) -> Option<(&str, &str)> {
+    /// A session of `credentials` on `client` (tests build one without a server).
+    #[cfg(test)]
+    pub(crate) fn new(client: Client, credentials: login::Credentials) -> Self {
+        Self { client, credentials }
+    }
+
+    pub(crate) fn auth(&self) -> Option<(&str, &str)> {
         Some((&self.credentials.user_id, &self.credentials.auth_token))
     }
 

@@ -6,6 +6,7 @@ mod client;
 mod department;
 mod error;
 mod realtime;
+mod settings;
 mod visitor;
 
 pub use agent::AgentSession;

@@ -94,6 +94,40 @@ where
     }
 }
 
+/// Refuses (403 `unauthorized`) a user who may not administer the server: read and change
+/// the settings. The one place that decides who is an admin for those endpoints.
+pub fn require_admin(user: &UserRow) -> Result<(), ApiError> {
+    if user.is_admin() {
+        Ok(())
+    } else {
+        Err(ErrorCode::Unauthorized.into())
+    }
+}
+
+/// An authenticated admin plus another extractor, checked in that order: wrong credentials
+/// are 401 and a user who is not an admin 403, whatever the request's body looks like.
+pub struct Admin<E>(pub UserRow, pub E);
+
+impl<E> FromRequest for Admin<E>
+where
+    E: FromRequest + 'static,
+    E::Error: Into<ApiError>,
+{
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let agent = Agent::from_request(req, &mut Payload::None);
+        let inner = E::from_request(req, payload);
+        Box::pin(async move {
+            let Agent(user) = agent.await?;
+            require_admin(&user)?;
+            let inner = inner.await.map_err(Into::into)?;
+            Ok(Admin(user, inner))
+        })
+    }
+}
+
 /// The agent's auth token, for logout.
 pub fn token_of(req: &HttpRequest) -> Option<String> {
     req.headers().get("x-auth-token").and_then(|value| value.to_str().ok()).map(str::to_owned)

@@ -170,6 +170,10 @@ pub struct Config {
     #[arg(long, env = "LIVECHAT_PASSWORD_MIN_CHARS", default_value_t = 12,
           value_parser = clap::value_parser!(u32).range(1..=256))]
     pub password_min_chars: u32,
+    /// Longest time an instance uses its cached settings (SPEC section 15) before reading
+    /// them again; a change through any instance drops every cache at once anyway.
+    #[arg(long, env = "LIVECHAT_SETTINGS_CACHE_MS", default_value_t = 5000)]
+    pub settings_cache_ms: u64,
 }
 
 /// Reads `on`/`off` (also `true`/`false`, `1`/`0`, `yes`/`no`).
@@ -213,6 +217,7 @@ impl Config {
             shutdown_timeout_secs: 10,
             token_lifetime_days: 90,
             password_min_chars: 12,
+            settings_cache_ms: 5000,
         }
     }
 
@@ -250,6 +255,11 @@ impl Config {
         Duration::from_millis(self.socket_idle_timeout_ms.max(1))
     }
 
+    /// Longest time cached settings are used.
+    pub fn settings_cache(&self) -> Duration {
+        Duration::from_millis(self.settings_cache_ms)
+    }
+
     /// How long an auth token is valid after its login, in milliseconds.
     pub fn token_lifetime_ms(&self) -> i64 {
         i64::from(self.token_lifetime_days.max(1)) * 24 * 60 * 60 * 1000
@@ -263,7 +273,7 @@ impl Config {
              body_limit={} log_format={:?} rate_limit={} rate_limit_per_ip={} rate_limit_per_token={} \
              rate_limit_login={} trusted_proxies={} cors_origins={} request_timeout_ms={} max_connections={} \
              write_timeout_ms={} socket_idle_timeout_ms={} shutdown_timeout_secs={} \
-             token_lifetime_days={} password_min_chars={}",
+             token_lifetime_days={} password_min_chars={} settings_cache_ms={}",
             self.bind,
             self.backend().masked(),
             self.db_pool_size,
@@ -291,6 +301,7 @@ impl Config {
             self.shutdown_timeout_secs,
             self.token_lifetime_days,
             self.password_min_chars,
+            self.settings_cache_ms,
         )
     }
 }

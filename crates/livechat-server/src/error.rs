@@ -105,6 +105,13 @@ impl From<crate::db::messages::Refusal> for ApiError {
     }
 }
 
+/// For extractors that cannot fail, such as `()`.
+impl From<std::convert::Infallible> for ApiError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(err: actix_web::error::BlockingError) -> Self {
         Self::Internal(anyhow::format_err!("blocking task failed: {err}"))

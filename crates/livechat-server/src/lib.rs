@@ -17,6 +17,7 @@ pub mod paths;
 pub mod realtime;
 pub mod routes;
 pub mod routing;
+pub mod settings;
 pub mod validate;
 pub mod widget;
 
@@ -46,6 +47,8 @@ pub struct AppState {
     pub limits: limits::Limits,
     /// The bounded pool that checks passwords.
     pub passwords: password::Passwords,
+    /// This instance's cache of the settings (SPEC section 15).
+    pub settings: std::sync::Arc<settings::Settings>,
 }
 
 impl AppState {
@@ -57,11 +60,21 @@ impl AppState {
             config.db_writers,
             config.db_timeout(),
         )?;
-        let realtime = realtime::Realtime::start(&config, db.pool.clone());
+        let settings = std::sync::Arc::new(settings::Settings::new(config.settings_cache()));
+        let realtime = realtime::Realtime::start(&config, db.pool.clone(), settings.clone());
         let metrics = metrics::Metrics::new()?;
         let limits = limits::Limits::new(&config);
         let passwords = password::Passwords::new(password::Settings::default());
-        Ok(Self { config, db, metrics, bound: OnceLock::new(), realtime, limits, passwords })
+        Ok(Self {
+            config,
+            db,
+            metrics,
+            bound: OnceLock::new(),
+            realtime,
+            limits,
+            passwords,
+            settings,
+        })
     }
 
     /// The base URL browsers reach this server at, without a trailing slash: `--public-url`,
@@ -81,6 +94,17 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     {
         self.db.read(read).await
+    }
+
+    /// The current settings: cached, or read once the cache was dropped or expired.
+    pub async fn settings(&self) -> Result<std::sync::Arc<settings::Values>, ApiError> {
+        match self.settings.cached() {
+            Ok(values) => Ok(values),
+            Err(generation) => {
+                let rows = self.read(|conn| Ok(db::settings::all(conn)?)).await?;
+                Ok(self.settings.keep(generation, settings::Values::from_rows(&rows)))
+            }
+        }
     }
 
     /// Runs `write` in the writer's next transaction; see [`db::Writer::write`]. `key` is

@@ -9,7 +9,7 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{http, web, HttpResponse, Resource, Route};
 use livechat_types::openapi::Documented;
 use livechat_types::{
-    agent, custom_field, department, message, room, visitor, widget, ErrorBody, ErrorCode,
+    agent, custom_field, department, message, room, setting, visitor, widget, ErrorBody, ErrorCode,
     ErrorStyle, Method,
 };
 
@@ -51,7 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn api(table: &mut impl Table) {
     use handlers::{
         agent as agents, custom_field as fields, department as departments, message as msg,
-        room as rooms, visitor as visitors, widget as widgets,
+        room as rooms, settings, visitor as visitors, widget as widgets,
     };
 
     table
@@ -95,7 +95,9 @@ pub fn api(table: &mut impl Table) {
         .add::<custom_field::list::Request>(web::to(fields::list))
         .add::<custom_field::get::Request>(web::to(fields::get))
         .add::<custom_field::save::Request>(web::to(fields::save))
-        .add::<custom_field::remove::Request>(web::to(fields::remove));
+        .add::<custom_field::remove::Request>(web::to(fields::remove))
+        .add::<setting::get::Request>(web::to(settings::get))
+        .add::<setting::set::Request>(web::to(settings::set));
 }
 
 /// The OpenAPI document of [`api`].

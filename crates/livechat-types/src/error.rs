@@ -41,6 +41,15 @@ pub enum ErrorCode {
     DepartmentNotFound,
     /// Removing departments is switched off (`Omnichannel_enable_department_removal`).
     DepartmentRemovalDisabled,
+    /// The setting does not exist, or this server does not honour it yet.
+    InvalidSetting,
+    /// Livechat is switched off (`Livechat_enabled`): no new rooms.
+    OmnichannelDisabled,
+    /// Visitors may not close their conversations
+    /// (`Omnichannel_allow_visitors_to_close_conversation`).
+    NotAllowedToCloseConversation,
+    /// The offline form is switched off (`Livechat_display_offline_form`).
+    OfflineFormDisabled,
     /// The request's parameters are malformed.
     InvalidParams,
     /// Missing or invalid agent credentials (HTTP 401).
@@ -84,6 +93,10 @@ impl ErrorCode {
         (Self::UserIsNotAgent, "error-user-is-not-agent"),
         (Self::DepartmentNotFound, "error-department-not-found"),
         (Self::DepartmentRemovalDisabled, "error-department-removal-disabled"),
+        (Self::InvalidSetting, "error-invalid-setting"),
+        (Self::OmnichannelDisabled, "error-omnichannel-is-disabled"),
+        (Self::NotAllowedToCloseConversation, "error-not-allowed-to-close-conversation"),
+        (Self::OfflineFormDisabled, "error-offline-form-disabled"),
         (Self::InvalidParams, "invalid-params"),
         (Self::NotLoggedIn, "You must be logged in to do this."),
         (Self::Unauthorized, "unauthorized"),

@@ -17,6 +17,7 @@ pub mod message;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod room;
+pub mod setting;
 pub mod visitor;
 pub mod widget;
 

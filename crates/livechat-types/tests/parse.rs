@@ -9,7 +9,9 @@
 //!
 //! Case counts are modest so the suite stays quick in a debug build.
 
-use livechat_types::{agent, message, room, visitor, widget, MessageId, RoomId, Timestamp};
+use livechat_types::{
+    agent, message, room, setting, visitor, widget, MessageId, RoomId, Timestamp,
+};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
@@ -130,6 +132,7 @@ macro_rules! every_body {
         $check::<widget::page_visited::Request>($input)?;
         $check::<widget::visitor_status::Request>($input)?;
         $check::<widget::custom_field::Request>($input)?;
+        $check::<setting::set::Request>($input)?;
     }};
 }
 
@@ -144,6 +147,7 @@ macro_rules! every_query {
         $check::<agent::rooms::Request>($input)?;
         $check::<agent::info::Request>($input)?;
         $check::<widget::offline_messages::Request>($input)?;
+        $check::<setting::get::Request>($input)?;
     }};
 }
 

@@ -61,6 +61,9 @@ async fn a_manager_sets_up_a_department_for_its_agent() {
         got.map(|department| (department.archived, department.enabled)),
         Some((true, false))
     );
+    let err = admin.delete_department(&id).await.expect_err("removal is off by default");
+    assert_eq!(err.code(), Some(&ErrorCode::DepartmentRemovalDisabled));
+    admin.set_setting("Omnichannel_enable_department_removal", true).await.expect("setting");
     admin.delete_department(&id).await.expect("delete");
     assert_eq!(admin.department(&id).await.expect("get").department, None);
 }

@@ -127,3 +127,15 @@ async fn non_api_replies_are_unexpected_bodies() {
         other => panic!("expected UnexpectedBody, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn settings_are_for_admins_only() {
+    let (user, password) = crate::agent_account();
+    let agent = client().login(&user, &password).await.expect("login");
+    crate::record_secret(agent.auth_token());
+
+    let err = agent.get_setting("Livechat_enabled").await.expect_err("an agent reads");
+    assert_api(err, 403, ErrorCode::Unauthorized);
+    let err = agent.set_setting("Livechat_enabled", false).await.expect_err("an agent writes");
+    assert_api(err, 403, ErrorCode::Unauthorized);
+}

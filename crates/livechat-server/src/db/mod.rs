@@ -14,7 +14,8 @@
 //! 2. visitors, by token: a visitor's row, its open-room slot (the partial unique index), and
 //!    the room it opens (a new row nobody else can know before the commit);
 //! 3. users, by id: a user's row and its auth tokens;
-//! 4. departments, by id: a department's row and its members.
+//! 4. departments, by id: a department's row and its members;
+//! 5. settings, by id: a setting's row (a write that stores a setting touches nothing else).
 //!
 //! Each write names its [`Key`], the one room, visitor or user whose rows it may lock, and
 //! locks nothing else; a batch runs its writes sorted by key, so it takes its locks in that
@@ -82,6 +83,7 @@ pub mod models;
 pub mod offline;
 pub mod rooms;
 pub mod schema;
+pub mod settings;
 pub mod users;
 pub mod visitors;
 mod writer;
@@ -112,6 +114,8 @@ pub enum Key {
     Visitor(String),
     /// One user (by id): its row and its auth tokens.
     User(String),
+    /// One setting (by id): its row.
+    Setting(String),
     /// Several keys, taken in the lock order: runs in a transaction of its own.
     Many,
 }

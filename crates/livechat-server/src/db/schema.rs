@@ -169,6 +169,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    settings (id) {
+        id -> Text,
+        value -> Text,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(room_fields -> rooms (rid));
 diesel::joinable!(department_agents -> departments (department_id));
@@ -188,5 +196,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     departments,
     department_agents,
     custom_fields,
-    room_fields
+    room_fields,
+    settings
 );

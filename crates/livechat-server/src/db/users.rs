@@ -1,6 +1,7 @@
 //! The `users` and `auth_tokens` tables: agents and admins.
 
 use diesel::prelude::*;
+use livechat_types::agent::{Agent, AgentEmail, AgentInfo};
 
 use super::models::RoomRow;
 use super::schema::{auth_tokens, rooms, users};
@@ -53,16 +54,46 @@ impl UserRow {
         self.may_act_in(room) || (room.open && room.served_by_id.is_none())
     }
 
-    /// What visitors see of this agent.
-    pub fn to_public(&self) -> livechat_types::agent::Agent {
-        livechat_types::agent::Agent {
+    /// Presence as the widget draws it (`online`, `away`, `busy`, `offline`).
+    pub fn presence(&self) -> &'static str {
+        if self.is_available() {
+            "online"
+        } else {
+            "offline"
+        }
+    }
+
+    /// The user's e-mail addresses. Users have none yet (`user add` takes no address).
+    pub fn emails(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// What visitors see of this agent (`agent.info`, config `agent`, `agentData`).
+    pub fn to_public(&self, view: AgentView) -> AgentInfo {
+        if !view.show_info {
+            return AgentInfo::hidden();
+        }
+        let emails = self.emails();
+        let emails = (view.show_email && !emails.is_empty())
+            .then(|| emails.into_iter().map(|address| AgentEmail { address }).collect());
+        AgentInfo::Shown(Agent {
             id: self.id.clone(),
             username: self.username.clone(),
             name: self.name.clone(),
-            // Presence as the widget draws it (`online`, `away`, `busy`, `offline`).
-            status: if self.is_available() { "online" } else { "offline" }.to_owned(),
-        }
+            status: self.presence().to_owned(),
+            emails,
+        })
     }
+}
+
+/// What the settings let visitors see of their agent: anything at all
+/// (`Livechat_show_agent_info`), and its e-mail addresses (`Livechat_show_agent_email`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AgentView {
+    /// The agent's details; else only `{hiddenInfo: true}`.
+    pub show_info: bool,
+    /// Its e-mail addresses too.
+    pub show_email: bool,
 }
 
 /// Stores a new user.

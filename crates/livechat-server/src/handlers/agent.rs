@@ -308,5 +308,6 @@ pub async fn info(state: web::Data<AppState>, req: HttpRequest) -> Reply<info::R
             Ok(db::users::find(conn, &agent_id)?.ok_or(ErrorCode::InvalidAgent)?)
         })
         .await?;
-    ok(info::Response { agent: agent.to_public() })
+    let view = state.settings().await?.agent_view();
+    ok(info::Response { agent: agent.to_public(view) })
 }

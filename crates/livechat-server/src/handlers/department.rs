@@ -356,6 +356,10 @@ pub async fn delete(
 ) -> Reply<delete::Response> {
     manager(&user)?;
     let id = department_id(&http)?;
+    let settings = state.settings().await?;
+    if !settings.flag(crate::settings::registry::DEPARTMENT_REMOVAL) {
+        return Err(ErrorCode::DepartmentRemovalDisabled.into());
+    }
     let moved = state
         .write(Key::Many, move |conn: &mut DbConn| -> Result<_, ApiError> {
             db::departments::find(conn, &id)?.ok_or(ErrorCode::DepartmentNotFound)?;

@@ -6,6 +6,7 @@ pub mod department;
 pub mod message;
 pub mod ops;
 pub mod room;
+pub mod settings;
 pub mod visitor;
 pub mod widget;
 

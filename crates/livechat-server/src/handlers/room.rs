@@ -13,6 +13,7 @@ use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{Body, Query};
 use crate::ids::random_id;
+use crate::settings::{registry, Values};
 use crate::{routing, validate, AppState};
 
 /// The comment a visitor's close leaves in the room.
@@ -48,6 +49,10 @@ pub async fn open(
         .await?;
     if let Some(room) = found {
         return ok(open::Response { room: room.to_wire(&visitor, true), new_room: false });
+    }
+    // Rooms open already stay open; no new one opens while livechat is off.
+    if !state.settings().await?.flag(registry::LIVECHAT_ENABLED) {
+        return Err(ErrorCode::OmnichannelDisabled.into());
     }
     let key = Key::Visitor(visitor.token.clone());
     let require_agent = state.config.require_online_agent;
@@ -151,6 +156,10 @@ pub async fn close(
 ) -> Reply<close::Response> {
     validate::token(&req.token)?;
     validate::room_id(&req.room_id)?;
+    // Checked first, as Rocket.Chat does: agents still close rooms (`room.closeByUser`).
+    if !state.settings().await?.flag(registry::VISITORS_MAY_CLOSE) {
+        return Err(ErrorCode::NotAllowedToCloseConversation.into());
+    }
     let key = req.room_id.as_str().to_owned();
     let rid = req.room_id.clone();
     let closed_id = state
@@ -207,6 +216,8 @@ pub async fn config(
 ) -> Reply<config::Response> {
     let token = query.token.filter(|token| validate::token(token).is_ok());
     let department = query.department.filter(|id| !id.is_empty() && id.len() <= 64);
+    let settings = state.settings().await?;
+    let view = settings.agent_view();
     let ((online, departments, custom_fields), guest, room, agent) = state
         .read(move |conn| {
             // With a department, `online` is about its agents only.
@@ -226,48 +237,18 @@ pub async fn config(
                 Some(agent_id) => db::users::find(conn, agent_id)?,
                 None => None,
             };
-            let agent = agent.map(|agent| agent.to_public());
+            let agent = agent.map(|agent| agent.to_public(view));
             let room = room.map(|room| room.to_wire(&visitor, true));
             let fields = db::visitors::fields(conn, &visitor.id)?;
             Ok((online, Some(visitor.to_wire(fields)), room, agent))
         })
         .await?;
     let config = config::Config {
-        enabled: true,
+        enabled: settings.flag(registry::LIVECHAT_ENABLED),
         online,
-        settings: object(json!({
-            "registrationForm": false,
-            "allowSwitchingDepartments": false,
-            "nameFieldRegistrationForm": false,
-            "emailFieldRegistrationForm": false,
-            "displayOfflineForm": true,
-            "fileUpload": false,
-            "language": "en",
-            "transcript": false,
-            "historyMonitorType": "url",
-            "forceAcceptDataProcessingConsent": false,
-            "showConnecting": false,
-            "agentHiddenInfo": false,
-            "clearLocalStorageWhenChatEnded": false,
-            "limitTextLength": state.config.message_max_chars,
-        })),
-        theme: object(json!({
-            "title": "Livechat",
-            "color": "#C1272D",
-            "offlineTitle": "Leave a message",
-            "offlineColor": "#666666",
-            "actionLinks": {"webrtc": [], "jitsi": []},
-        })),
-        messages: object(json!({
-            "offlineMessage": "We are not online right now. Please leave a message.",
-            "offlineSuccessMessage": "Thank you for your message. We will get back to you.",
-            "offlineUnavailableMessage": "",
-            "conversationFinishedMessage": "Conversation finished",
-            "conversationFinishedText": "",
-            "transcriptMessage": "",
-            "registrationFormMessage": "",
-            "dataProcessingConsentText": "",
-        })),
+        settings: widget_settings(&settings, state.config.message_max_chars),
+        theme: theme(&settings),
+        messages: messages(&settings),
         departments,
         triggers: Vec::new(),
         custom_fields,
@@ -277,6 +258,51 @@ pub async fn config(
         agent,
     };
     ok(config::Response { config })
+}
+
+/// Config `settings`: the widget's switches.
+fn widget_settings(settings: &Values, max_chars: usize) -> Map<String, Value> {
+    object(json!({
+        "registrationForm": settings.flag(registry::REGISTRATION_FORM),
+        "allowSwitchingDepartments": false,
+        "nameFieldRegistrationForm": settings.flag(registry::NAME_FIELD_REGISTRATION_FORM),
+        "emailFieldRegistrationForm": settings.flag(registry::EMAIL_FIELD_REGISTRATION_FORM),
+        "displayOfflineForm": settings.flag(registry::DISPLAY_OFFLINE_FORM),
+        "fileUpload": false,
+        "language": "en",
+        "transcript": false,
+        "historyMonitorType": "url",
+        "forceAcceptDataProcessingConsent": false,
+        "showConnecting": false,
+        "agentHiddenInfo": !settings.agent_view().show_info,
+        "clearLocalStorageWhenChatEnded": false,
+        "limitTextLength": max_chars,
+    }))
+}
+
+/// Config `theme`: the widget's titles and colours.
+fn theme(settings: &Values) -> Map<String, Value> {
+    object(json!({
+        "title": settings.text(registry::TITLE),
+        "color": settings.text(registry::TITLE_COLOR),
+        "offlineTitle": settings.text(registry::OFFLINE_TITLE),
+        "offlineColor": settings.text(registry::OFFLINE_TITLE_COLOR),
+        "actionLinks": {"webrtc": [], "jitsi": []},
+    }))
+}
+
+/// Config `messages`: the widget's texts.
+fn messages(settings: &Values) -> Map<String, Value> {
+    object(json!({
+        "offlineMessage": settings.text(registry::OFFLINE_MESSAGE),
+        "offlineSuccessMessage": settings.text(registry::OFFLINE_SUCCESS_MESSAGE),
+        "offlineUnavailableMessage": settings.text(registry::OFFLINE_FORM_UNAVAILABLE),
+        "conversationFinishedMessage": settings.text(registry::CONVERSATION_FINISHED_MESSAGE),
+        "conversationFinishedText": settings.text(registry::CONVERSATION_FINISHED_TEXT),
+        "transcriptMessage": settings.text(registry::TRANSCRIPT_MESSAGE),
+        "registrationFormMessage": settings.text(registry::REGISTRATION_FORM_MESSAGE),
+        "dataProcessingConsentText": settings.text(registry::DATA_PROCESSING_CONSENT_TEXT),
+    }))
 }
 
 fn object(value: Value) -> Map<String, Value> {

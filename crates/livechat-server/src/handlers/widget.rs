@@ -14,6 +14,7 @@ use crate::db::{DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{Body, Query};
 use crate::ids::random_id;
+use crate::settings::registry;
 use crate::{db, validate, AppState};
 
 /// `POST /api/v1/livechat/offline.message`: stored for agents to read.
@@ -31,6 +32,9 @@ pub async fn offline_message(
         req.department.as_deref().unwrap_or_default(),
         bounds::DEPARTMENT,
     )?;
+    if !state.settings().await?.flag(registry::DISPLAY_OFFLINE_FORM) {
+        return Err(ErrorCode::OfflineFormDisabled.into());
+    }
     let email = req.email.trim().to_lowercase();
     if !validate::is_email(&email) {
         return Err(ErrorCode::InvalidEmail.into());

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use crate::db::models::MessageRow;
-use crate::db::users::UserRow;
+use crate::db::users::{AgentView, UserRow};
 
 /// An EJSON date: `{"$date": <epoch ms>}`. The widget drops messages whose `ts` is a string.
 pub fn date(millis: i64) -> Value {
@@ -27,8 +27,8 @@ pub fn message(row: &MessageRow) -> Value {
 }
 
 /// What visitors see of an agent (`agentData`): the same as `livechat/agent.info`.
-pub fn agent(agent: &UserRow) -> Value {
-    serde_json::to_value(agent.to_public()).unwrap_or(Value::Null)
+pub fn agent(agent: &UserRow, view: AgentView) -> Value {
+    serde_json::to_value(agent.to_public(view)).unwrap_or(Value::Null)
 }
 
 /// One serialized DDP frame, shared by every socket it goes to.

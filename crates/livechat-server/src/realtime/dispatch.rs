@@ -15,6 +15,7 @@ use super::{ddp, Notification};
 use crate::db::models::RoomRow;
 use crate::db::schema::rooms;
 use crate::db::{self, DbManager, DbPool};
+use crate::settings::Settings;
 
 /// How many notifications are handled with one pooled connection.
 const BATCH: usize = 256;
@@ -28,10 +29,12 @@ pub(super) fn start(
     queue: mpsc::Receiver<Notification>,
     instance: String,
     token_lifetime_ms: i64,
+    settings: Arc<Settings>,
 ) {
+    let dispatcher = Dispatcher { hub, pool, instance, token_lifetime_ms, settings };
     let spawned = std::thread::Builder::new()
         .name("realtime-dispatch".into())
-        .spawn(move || Dispatcher { hub, pool, instance, token_lifetime_ms }.run(queue));
+        .spawn(move || dispatcher.run(queue));
     if let Err(err) = spawned {
         tracing::error!(error = %err, "cannot start the realtime dispatcher");
     }
@@ -43,6 +46,8 @@ struct Dispatcher {
     instance: String,
     /// How long an auth token is valid (logins are read again with it).
     token_lifetime_ms: i64,
+    /// The settings, which decide what visitors see of their agent.
+    settings: Arc<Settings>,
 }
 
 impl Dispatcher {
@@ -115,7 +120,8 @@ impl Dispatcher {
                 if !topics.iter().any(|topic| self.hub.has_subscribers(topic)) {
                     return;
                 }
-                match self.read(conn, |conn| room_event(conn, &rid)) {
+                let settings = &self.settings;
+                match self.read(conn, |conn| room_event(conn, &rid, settings)) {
                     Some(Some((room, event))) => {
                         // Whoever may no longer see the room stops hearing it, first.
                         self.hub.recheck_room(&room);
@@ -136,6 +142,7 @@ impl Dispatcher {
             Notification::User { user } => {
                 sweep(&self.hub, &self.pool, self.token_lifetime_ms, Some(&user));
             }
+            Notification::Settings { .. } => self.settings.forget(),
         }
     }
 
@@ -191,18 +198,23 @@ impl Dispatcher {
 }
 
 /// Room `rid` and its `stream-livechat-room` event: `agentData` when an agent serves it.
-fn room_event(conn: &mut db::DbConn, rid: &str) -> db::Result<Option<(RoomRow, Option<Value>)>> {
+fn room_event(
+    conn: &mut db::DbConn,
+    rid: &str,
+    settings: &Settings,
+) -> db::Result<Option<(RoomRow, Option<Value>)>> {
     let Some(room) = db::rooms::find(conn, rid)? else { return Ok(None) };
     let Some(agent_id) = room.served_by_id.clone() else { return Ok(Some((room, None))) };
     let agent = db::users::find(conn, &agent_id)?;
-    let event = agent.map(|agent| json!({ "type": "agentData", "data": ddp::agent(&agent) }));
+    let view = settings.load(conn)?.agent_view();
+    let event = agent.map(|agent| json!({ "type": "agentData", "data": ddp::agent(&agent, view) }));
     Ok(Some((room, event)))
 }
 
 /// Agent `agent_id`'s status as visitors see it, and the open rooms it serves.
 fn served_rooms(conn: &mut db::DbConn, agent_id: &str) -> db::Result<(Value, Vec<RoomRow>)> {
     let Some(agent) = db::users::find(conn, agent_id)? else { return Ok((Value::Null, vec![])) };
-    let status = ddp::agent(&agent)["status"].clone();
+    let status = Value::from(agent.presence());
     let rooms = rooms::table
         .filter(rooms::served_by_id.eq(agent_id))
         .filter(rooms::open.eq(true))

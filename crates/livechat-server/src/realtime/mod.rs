@@ -24,10 +24,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
+pub use pg::notify_in_transaction;
 pub use session::websocket;
 
 use crate::db::{Backend, DbManager, DbPool};
 use crate::routing;
+use crate::settings::Settings;
 use hub::Hub;
 
 /// How many frames a socket may have waiting before it counts as fallen behind.
@@ -70,6 +72,13 @@ pub enum Notification {
         /// The user's id.
         user: String,
     },
+    /// Setting `id` changed: every instance drops its cached settings. Sent by the write
+    /// that stores the setting ([`notify_in_transaction`]), so it cannot be lost between the
+    /// commit and the announcement.
+    Settings {
+        /// The setting.
+        id: String,
+    },
     /// Someone in room `rid` started or stopped typing.
     Typing {
         /// The room.
@@ -96,8 +105,8 @@ pub struct Realtime {
 
 impl Realtime {
     /// Starts the dispatcher and, on PostgreSQL, the notifier and the listener. `pool`
-    /// serves the dispatcher's reads.
-    pub fn start(config: &crate::Config, pool: DbPool) -> Self {
+    /// serves the dispatcher's reads; `settings` is the cache it drops when a setting changes.
+    pub fn start(config: &crate::Config, pool: DbPool, settings: Arc<Settings>) -> Self {
         let (backend, timeout) = (config.backend(), config.db_timeout());
         let hub = Arc::new(Hub::new(SOCKET_BUFFER));
         let instance = crate::ids::random_id();
@@ -105,7 +114,7 @@ impl Realtime {
         let (dispatch, queue) = mpsc::channel(QUEUE_DEPTH);
         let lifetime = config.token_lifetime_ms();
         dispatch::start_sweeper(Arc::downgrade(&hub), pool.clone(), lifetime);
-        dispatch::start(hub.clone(), pool, queue, instance.clone(), lifetime);
+        dispatch::start(hub.clone(), pool, queue, instance.clone(), lifetime, settings);
         let outlet = match &backend {
             Backend::Sqlite(_) => dispatch,
             Backend::Postgres(_) => {
@@ -200,5 +209,8 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&text).expect("json");
         assert_eq!(value, serde_json::json!({"kind": "message", "rid": "r1", "id": "m1"}));
         assert_eq!(serde_json::from_str::<Notification>(&text).ok(), Some(notification));
+        let changed = Notification::Settings { id: "Livechat_enabled".into() };
+        let value = serde_json::to_value(&changed).expect("json");
+        assert_eq!(value, serde_json::json!({"kind": "settings", "id": "Livechat_enabled"}));
     }
 }

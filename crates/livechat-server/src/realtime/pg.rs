@@ -40,6 +40,22 @@ fn connect(manager: &DbManager) -> anyhow::Result<PgConnection> {
     }
 }
 
+/// Sends `notification` within the transaction `conn` is in: PostgreSQL delivers it to every
+/// instance (this one included) when that transaction commits, and never if it rolls back.
+/// Nothing on SQLite, where there is one instance.
+pub fn notify_in_transaction(
+    conn: &mut DbConn,
+    notification: &Notification,
+) -> crate::db::Result<()> {
+    let DbConn::Postgres(pg) = conn else { return Ok(()) };
+    let payload = serde_json::to_string(notification)
+        .map_err(|err| crate::db::Error::Internal(err.into()))?;
+    diesel::sql_query(format!("SELECT pg_notify('{CHANNEL}', $1)"))
+        .bind::<Text, _>(&payload)
+        .execute(pg)?;
+    Ok(())
+}
+
 /// Starts the notifier thread and returns its queue. It stops when the queue's senders are
 /// gone.
 pub(super) fn start_notifier(manager: DbManager, depth: usize) -> mpsc::Sender<Notification> {

@@ -3,12 +3,16 @@
 //! visitor's closed room, another agent's room, messages of others, visitors' and agents'
 //! messages alike), answers exactly as it answers an id that does not exist, and changes
 //! nothing. `access.rs` covers the basic visitor cases one by one; this table covers the
-//! whole cross product.
+//! whole cross product. The settings endpoints answer only admins: agents get 403, stale or
+//! missing credentials 401, and nothing changes.
 
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::{AgentSession, Res, TestApp};
+
+/// Settings the matrix tries to read and change (a switch and a text).
+const SETTINGS: [&str; 2] = ["Livechat_enabled", "Livechat_title"];
 
 /// A room id no room has.
 const MISSING_ROOM: &str = "ZZZZZZZZZZZZZZZZZ";
@@ -226,6 +230,10 @@ impl World {
         }
         let rooms = app.get_with("/api/v1/livechat/rooms?count=100", &admin).await.json;
         state.insert("rooms".into(), rooms);
+        for id in SETTINGS {
+            let setting = app.get_with(&format!("/api/v1/settings/{id}"), &admin).await.json;
+            state.insert(format!("setting {id}"), setting);
+        }
         for agent in [&self.x, &self.y] {
             let rooms = app.get_with("/api/v1/livechat/rooms?count=100", &agent.headers()).await;
             state.insert(format!("rooms of {}", agent.username), rooms.json);
@@ -438,4 +446,54 @@ async fn unknown_tokens_and_credentials_reach_nothing() {
     }
 
     report(&failures, &before, &w.snapshot().await);
+}
+
+/// The settings endpoints on setting `id`, each with a value of the right type.
+fn settings_calls(id: &str) -> Vec<Call> {
+    let value = if id == "Livechat_enabled" { json!(false) } else { json!("intruder") };
+    vec![
+        Call::new("get setting", Method::GET, format!("/api/v1/settings/{id}"), None),
+        Call::new(
+            "set setting",
+            Method::POST,
+            format!("/api/v1/settings/{id}"),
+            Some(json!({"value": value})),
+        ),
+    ]
+}
+
+#[actix_web::test]
+async fn only_admins_read_or_change_settings() {
+    let w = world().await;
+    let before = w.snapshot().await;
+    let app = &w.app;
+    let mut failures = Vec::new();
+    let forbidden = json!({"success": false, "error": "unauthorized"});
+    let not_logged_in = json!({"success": false, "error": "You must be logged in to do this."});
+    let stale = AgentSession { token: "0".repeat(64), ..w.admin.clone() };
+
+    for id in SETTINGS.iter().chain(&["No_such_setting"]) {
+        for call in settings_calls(id) {
+            let name = format!("{} {id}", call.name);
+            for agent in [&w.x, &w.y] {
+                let res = call_by(&call, agent).send(app).await;
+                if (res.status, &res.json) != (403, &forbidden) {
+                    failures.push(format!("{name} by an agent: {} {}", res.status, res.json));
+                }
+            }
+            for (who, call) in [("a stale token", call_by(&call, &stale)), ("nobody", call)] {
+                let res = call.send(app).await;
+                if (res.status, &res.json) != (401, &not_logged_in) {
+                    failures.push(format!("{name} by {who}: {} {}", res.status, res.json));
+                }
+            }
+        }
+    }
+
+    report(&failures, &before, &w.snapshot().await);
+}
+
+/// `call` with `agent`'s credentials.
+fn call_by(call: &Call, agent: &AgentSession) -> Call {
+    Call::new(call.name, call.method.clone(), call.path.clone(), call.body.clone()).by(agent)
 }

@@ -124,6 +124,8 @@ impl World {
             // A new visitor for registration, so a wrongly accepted request would show.
             "token" if op.name == "visitor.register" => "tok-new".into(),
             "token" => "tok-a".into(),
+            // A real setting, so that a wrongly accepted request would change it.
+            "_id" if op.name.starts_with("setting.") => "Livechat_enabled".into(),
             "rid" | "roomId" => self.room_a.clone(),
             "id" => self.message_a.clone(),
             "msgId" => self.reply_a.clone(),
@@ -236,6 +238,7 @@ impl World {
             "config": app.get("/api/v1/livechat/config?token=tok-a").await.json,
             "rooms": as_admin("/api/v1/livechat/rooms?count=100".into()).await,
             "offline": as_admin("/api/v1/livechat/offline.messages?count=100".into()).await,
+            "setting": as_admin("/api/v1/settings/Livechat_enabled".into()).await,
         })
     }
 }

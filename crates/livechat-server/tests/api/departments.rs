@@ -384,6 +384,11 @@ async fn removing_a_department_moves_its_rooms_and_visitors_to_none() {
     set_status(&app, &bob, "available").await;
     assert_eq!(served_by(&app, "tok-1").await, Value::Null);
 
+    // Removing departments is off by default, as in Rocket.Chat.
+    let res = delete_as(&app, &admin, &format!("{DEPARTMENTS}/{sales}")).await;
+    res.assert_error("error-department-removal-disabled");
+    let on = json!({"value": true});
+    post_as(&app, &admin, "/api/v1/settings/Omnichannel_enable_department_removal", on).await.ok();
     delete_as(&app, &admin, &format!("{DEPARTMENTS}/{sales}")).await.ok();
 
     // The room joined the general queue, where Bob takes it; the visitor has no department.

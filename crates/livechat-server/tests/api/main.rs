@@ -21,6 +21,7 @@ mod paths;
 mod realtime;
 mod room;
 mod routing;
+mod settings;
 mod store;
 mod visitor;
 mod widget;

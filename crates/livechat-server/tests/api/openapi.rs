@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use livechat_types::{agent, message, room, visitor, Endpoint, Method as Verb};
+use livechat_types::{agent, message, room, setting, visitor, Endpoint, Method as Verb};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -196,6 +196,8 @@ async fn the_document_is_openapi_3_1_and_lists_every_route() {
         operation_of::<agent::chat_delete::Request>(),
         operation_of::<agent::close_room::Request>(),
         operation_of::<agent::info::Request>(),
+        operation_of::<setting::get::Request>(),
+        operation_of::<setting::set::Request>(),
         ("GET".to_owned(), ROUTE.to_owned()),
     ];
     let spec = Spec::new(document.clone());

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use super::Agent;
+use super::AgentInfo;
 use crate::{fill_route, Endpoint, Method, RoomId, VisitorToken};
 
 /// An agent-info request; both parameters travel in the path.
@@ -23,8 +23,8 @@ pub struct Request {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Response {
-    /// The serving agent.
-    pub agent: Agent,
+    /// The serving agent, or `{"hiddenInfo": true}`.
+    pub agent: AgentInfo,
 }
 
 impl Endpoint for Request {

@@ -55,9 +55,9 @@ pub struct Config {
     /// The visitor's open room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<Room>,
-    /// The agent serving that room.
+    /// The agent serving that room, or `{"hiddenInfo": true}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent: Option<crate::agent::Agent>,
+    pub agent: Option<crate::agent::AgentInfo>,
 }
 
 impl Endpoint for Request {

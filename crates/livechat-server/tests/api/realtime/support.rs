@@ -175,7 +175,17 @@ pub fn millis(iso: &Value) -> i64 {
 
 /// A second server instance on the same database as `app`; returns its base URL and handle.
 pub fn second_instance(database_url: &str) -> (String, actix_web::dev::ServerHandle) {
-    let state = AppState::open(Config::with_database(database_url)).expect("state");
+    second_instance_with(database_url, |_| {})
+}
+
+/// [`second_instance`] with its configuration adjusted.
+pub fn second_instance_with(
+    database_url: &str,
+    adjust: impl FnOnce(&mut Config),
+) -> (String, actix_web::dev::ServerHandle) {
+    let mut config = Config::with_database(database_url);
+    adjust(&mut config);
+    let state = AppState::open(config).expect("state");
     let (server, addrs) = livechat_server::bind(state).expect("bind");
     let handle = server.handle();
     actix_web::rt::spawn(server);

@@ -1,0 +1,291 @@
+//! Every setting of SPEC section 15 in one table: its id, its type and its default
+//! (Rocket.Chat's). Only the honoured ones can be read or changed; the others answer
+//! `error-invalid-setting` until the feature they govern exists, and then only their
+//! `honoured` flag changes. Settings that overlap a command-line flag (`--allow-edit`,
+//! `--require-online-agent`, `--message-max-chars`, ...) are not offered at all.
+
+use livechat_types::setting::SettingValue;
+
+/// The type of a setting's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `true` or `false`.
+    Bool,
+    /// A text of at most this many characters.
+    Text(usize),
+    /// A whole number within bounds.
+    Int {
+        /// Smallest value.
+        min: i64,
+        /// Largest value.
+        max: i64,
+    },
+    /// One of these texts.
+    Choice(&'static [&'static str]),
+}
+
+/// A default value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultValue {
+    /// A switch.
+    Bool(bool),
+    /// A text.
+    Text(&'static str),
+    /// A number.
+    Int(i64),
+}
+
+/// One setting.
+#[derive(Clone, Copy, Debug)]
+pub struct Definition {
+    /// Its id on the wire (`Livechat_enabled`).
+    pub id: &'static str,
+    /// Its type.
+    pub kind: Kind,
+    /// Its value until an admin changes it.
+    pub default: DefaultValue,
+    /// Whether this server acts on it yet.
+    pub honoured: bool,
+}
+
+/// The longest text setting (widget texts, e-mail subjects), in characters.
+const TEXT: Kind = Kind::Text(1024);
+/// The longest free text (offline and finished-chat instructions, consent texts).
+const LONG_TEXT: Kind = Kind::Text(4096);
+/// A colour such as `#C1272D`.
+const COLOUR: Kind = Kind::Text(64);
+
+const fn honoured(id: &'static str, kind: Kind, default: DefaultValue) -> Definition {
+    Definition { id, kind, default, honoured: true }
+}
+
+const fn later(id: &'static str, kind: Kind, default: DefaultValue) -> Definition {
+    Definition { id, kind, default, honoured: false }
+}
+
+use DefaultValue::{Bool as B, Int as I, Text as T};
+use Kind::Bool as FLAG;
+
+/// Every setting, honoured or not.
+pub const ALL: &[Definition] = &[
+    // Honoured: what `livechat/config`, `livechat/room`, `room.close`, `agent.info` and
+    // `offline.message` do today.
+    honoured(LIVECHAT_ENABLED, FLAG, B(true)),
+    honoured(REGISTRATION_FORM, FLAG, B(true)),
+    honoured(NAME_FIELD_REGISTRATION_FORM, FLAG, B(true)),
+    honoured(EMAIL_FIELD_REGISTRATION_FORM, FLAG, B(true)),
+    honoured(DISPLAY_OFFLINE_FORM, FLAG, B(true)),
+    honoured(SHOW_AGENT_INFO, FLAG, B(true)),
+    honoured(SHOW_AGENT_EMAIL, FLAG, B(false)),
+    honoured(VISITORS_MAY_CLOSE, FLAG, B(true)),
+    honoured(TITLE, TEXT, T("Rocket.Chat")),
+    honoured(TITLE_COLOR, COLOUR, T("#C1272D")),
+    honoured(OFFLINE_TITLE, TEXT, T("Leave a message")),
+    honoured(OFFLINE_TITLE_COLOR, COLOUR, T("#666666")),
+    honoured(OFFLINE_MESSAGE, LONG_TEXT, T("")),
+    honoured(OFFLINE_SUCCESS_MESSAGE, LONG_TEXT, T("")),
+    honoured(OFFLINE_FORM_UNAVAILABLE, LONG_TEXT, T("")),
+    honoured(CONVERSATION_FINISHED_MESSAGE, LONG_TEXT, T("")),
+    honoured(CONVERSATION_FINISHED_TEXT, LONG_TEXT, T("")),
+    honoured(REGISTRATION_FORM_MESSAGE, LONG_TEXT, T("")),
+    honoured(TRANSCRIPT_MESSAGE, LONG_TEXT, T("")),
+    honoured(DATA_PROCESSING_CONSENT_TEXT, LONG_TEXT, T("")),
+    // Not yet: the features they govern do not exist.
+    later("Livechat_allow_switching_departments", FLAG, B(true)),
+    later("Canned_Responses_Enable", FLAG, B(true)),
+    later("FileUpload_Enabled", FLAG, B(true)),
+    later("Livechat_fileupload_enabled", FLAG, B(true)),
+    later("FileUpload_ProtectFiles", FLAG, B(true)),
+    honoured(DEPARTMENT_REMOVAL, FLAG, B(false)),
+    later("Livechat_enable_transcript", FLAG, B(false)),
+    later("Livechat_webhook_on_start", FLAG, B(false)),
+    later("Livechat_webhook_on_chat_queued", FLAG, B(false)),
+    later("Livechat_webhook_on_chat_taken", FLAG, B(false)),
+    later("Livechat_webhook_on_forward", FLAG, B(false)),
+    later("Livechat_webhook_on_close", FLAG, B(false)),
+    later("Livechat_webhook_on_visitor_message", FLAG, B(false)),
+    later("Livechat_webhook_on_agent_message", FLAG, B(false)),
+    later("Livechat_webhook_on_offline_msg", FLAG, B(false)),
+    later("Livechat_offline_email", TEXT, T("")),
+    later("Livechat_webhookUrl", TEXT, T("")),
+    later("Livechat_secret_token", TEXT, T("")),
+    later("Livechat_transcript_email_subject", TEXT, T("")),
+    later("FileUpload_MediaTypeWhiteList", TEXT, T("")),
+    later("FileUpload_MediaTypeBlackList", TEXT, T("image/svg+xml")),
+    later(
+        "Livechat_Routing_Method",
+        Kind::Choice(&["Auto_Selection", "Manual_Selection"]),
+        T("Auto_Selection"),
+    ),
+    later("Livechat_http_timeout", Kind::Int { min: 1, max: 60_000 }, I(5000)),
+    later("FileUpload_MaxFileSize", Kind::Int { min: 0, max: 1 << 30 }, I(104_857_600)),
+];
+
+/// `Livechat_enabled`: off, `livechat/config` says `enabled: false` and no room opens.
+pub const LIVECHAT_ENABLED: &str = "Livechat_enabled";
+/// `Livechat_registration_form`: the widget asks for name and e-mail first.
+pub const REGISTRATION_FORM: &str = "Livechat_registration_form";
+/// `Livechat_name_field_registration_form`: that form asks for a name.
+pub const NAME_FIELD_REGISTRATION_FORM: &str = "Livechat_name_field_registration_form";
+/// `Livechat_email_field_registration_form`: that form asks for an e-mail address.
+pub const EMAIL_FIELD_REGISTRATION_FORM: &str = "Livechat_email_field_registration_form";
+/// `Livechat_display_offline_form`: the offline form, and `offline.message`.
+pub const DISPLAY_OFFLINE_FORM: &str = "Livechat_display_offline_form";
+/// `Livechat_show_agent_info`: off, visitors see `{hiddenInfo: true}` for their agent.
+pub const SHOW_AGENT_INFO: &str = "Livechat_show_agent_info";
+/// `Livechat_show_agent_email`: visitors see their agent's e-mail addresses.
+pub const SHOW_AGENT_EMAIL: &str = "Livechat_show_agent_email";
+/// `Omnichannel_allow_visitors_to_close_conversation`: visitors' `room.close`.
+pub const VISITORS_MAY_CLOSE: &str = "Omnichannel_allow_visitors_to_close_conversation";
+/// Whether managers may remove departments (else `error-department-removal-disabled`).
+pub const DEPARTMENT_REMOVAL: &str = "Omnichannel_enable_department_removal";
+/// `Livechat_title`: the widget's title.
+pub const TITLE: &str = "Livechat_title";
+/// `Livechat_title_color`.
+pub const TITLE_COLOR: &str = "Livechat_title_color";
+/// `Livechat_offline_title`.
+pub const OFFLINE_TITLE: &str = "Livechat_offline_title";
+/// `Livechat_offline_title_color`.
+pub const OFFLINE_TITLE_COLOR: &str = "Livechat_offline_title_color";
+/// `Livechat_offline_message`.
+pub const OFFLINE_MESSAGE: &str = "Livechat_offline_message";
+/// `Livechat_offline_success_message`.
+pub const OFFLINE_SUCCESS_MESSAGE: &str = "Livechat_offline_success_message";
+/// `Livechat_offline_form_unavailable`.
+pub const OFFLINE_FORM_UNAVAILABLE: &str = "Livechat_offline_form_unavailable";
+/// `Livechat_conversation_finished_message`.
+pub const CONVERSATION_FINISHED_MESSAGE: &str = "Livechat_conversation_finished_message";
+/// `Livechat_conversation_finished_text`.
+pub const CONVERSATION_FINISHED_TEXT: &str = "Livechat_conversation_finished_text";
+/// `Livechat_registration_form_message`.
+pub const REGISTRATION_FORM_MESSAGE: &str = "Livechat_registration_form_message";
+/// `Livechat_transcript_message`.
+pub const TRANSCRIPT_MESSAGE: &str = "Livechat_transcript_message";
+/// `Livechat_data_processing_consent_text`.
+pub const DATA_PROCESSING_CONSENT_TEXT: &str = "Livechat_data_processing_consent_text";
+
+/// The honoured setting `id`, if it is one.
+pub fn honoured_setting(id: &str) -> Option<&'static Definition> {
+    ALL.iter().find(|definition| definition.id == id && definition.honoured)
+}
+
+impl Definition {
+    /// Its default as a value.
+    pub fn default_value(&self) -> SettingValue {
+        match self.default {
+            DefaultValue::Bool(value) => SettingValue::Bool(value),
+            DefaultValue::Text(value) => SettingValue::from(value),
+            DefaultValue::Int(value) => SettingValue::Int(value),
+        }
+    }
+
+    /// Why `value` is not a value of this setting, if it is not.
+    pub fn check(&self, value: &SettingValue) -> Result<(), String> {
+        let id = self.id;
+        match (self.kind, value) {
+            (Kind::Bool, SettingValue::Bool(_)) => Ok(()),
+            (Kind::Text(max), SettingValue::Text(text)) if text.chars().count() <= max => Ok(()),
+            (Kind::Text(max), SettingValue::Text(_)) => {
+                Err(format!("'value' of {id} must be at most {max} characters"))
+            }
+            (Kind::Int { min, max }, SettingValue::Int(number)) if (min..=max).contains(number) => {
+                Ok(())
+            }
+            (Kind::Int { min, max }, _) => {
+                Err(format!("'value' of {id} must be an integer from {min} to {max}"))
+            }
+            (Kind::Choice(choices), SettingValue::Text(text))
+                if choices.contains(&text.as_str()) =>
+            {
+                Ok(())
+            }
+            (Kind::Choice(choices), _) => {
+                Err(format!("'value' of {id} must be one of {}", choices.join(", ")))
+            }
+            (Kind::Bool, _) => Err(format!("'value' of {id} must be a boolean")),
+            (Kind::Text(_), _) => Err(format!("'value' of {id} must be a string")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_defaults_fit_their_types() {
+        for (index, definition) in ALL.iter().enumerate() {
+            assert!(
+                ALL[..index].iter().all(|other| other.id != definition.id),
+                "{} twice",
+                definition.id
+            );
+            assert_eq!(definition.check(&definition.default_value()), Ok(()), "{}", definition.id);
+        }
+    }
+
+    #[test]
+    fn every_named_setting_is_honoured_with_the_type_its_readers_expect() {
+        let flags = [
+            LIVECHAT_ENABLED,
+            REGISTRATION_FORM,
+            NAME_FIELD_REGISTRATION_FORM,
+            EMAIL_FIELD_REGISTRATION_FORM,
+            DISPLAY_OFFLINE_FORM,
+            SHOW_AGENT_INFO,
+            SHOW_AGENT_EMAIL,
+            VISITORS_MAY_CLOSE,
+            DEPARTMENT_REMOVAL,
+        ];
+        let texts = [
+            TITLE,
+            TITLE_COLOR,
+            OFFLINE_TITLE,
+            OFFLINE_TITLE_COLOR,
+            OFFLINE_MESSAGE,
+            OFFLINE_SUCCESS_MESSAGE,
+            OFFLINE_FORM_UNAVAILABLE,
+            CONVERSATION_FINISHED_MESSAGE,
+            CONVERSATION_FINISHED_TEXT,
+            REGISTRATION_FORM_MESSAGE,
+            TRANSCRIPT_MESSAGE,
+            DATA_PROCESSING_CONSENT_TEXT,
+        ];
+        for id in flags {
+            assert_eq!(honoured_setting(id).map(|d| d.kind), Some(Kind::Bool), "{id}");
+        }
+        for id in texts {
+            let kind = honoured_setting(id).map(|d| d.kind);
+            assert!(matches!(kind, Some(Kind::Text(_))), "{id}");
+        }
+        let honoured = ALL.iter().filter(|definition| definition.honoured).count();
+        assert_eq!(honoured, flags.len() + texts.len(), "an honoured setting nobody reads");
+    }
+
+    #[test]
+    fn only_honoured_settings_are_found() {
+        assert!(honoured_setting(LIVECHAT_ENABLED).is_some());
+        assert!(honoured_setting("Livechat_webhookUrl").is_none());
+        assert!(honoured_setting("livechat_enabled").is_none(), "ids are exact");
+        assert!(honoured_setting("No_such_setting").is_none());
+    }
+
+    #[test]
+    fn values_are_type_checked() {
+        let enabled = honoured_setting(LIVECHAT_ENABLED).expect("registered");
+        assert!(enabled.check(&SettingValue::Bool(false)).is_ok());
+        assert!(enabled.check(&SettingValue::from("false")).is_err());
+        assert!(enabled.check(&SettingValue::Int(0)).is_err());
+        let title = honoured_setting(TITLE).expect("registered");
+        assert!(title.check(&SettingValue::from("Help")).is_ok());
+        assert!(title.check(&SettingValue::Bool(true)).is_err());
+        assert!(title.check(&SettingValue::from("x".repeat(1025))).is_err());
+        let later = |id: &str| ALL.iter().find(|d| d.id == id).copied().expect("registered");
+        let timeout = later("Livechat_http_timeout");
+        assert!(timeout.check(&SettingValue::Int(0)).is_err());
+        assert!(timeout.check(&SettingValue::Int(5000)).is_ok());
+        let routing = later("Livechat_Routing_Method");
+        assert!(routing.check(&SettingValue::from("Manual_Selection")).is_ok());
+        assert!(routing.check(&SettingValue::from("External")).is_err());
+    }
+}
