@@ -9,8 +9,8 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{http, web, HttpResponse, Resource, Route};
 use livechat_types::openapi::Documented;
 use livechat_types::{
-    agent, custom_field, department, message, room, setting, visitor, widget, ErrorBody, ErrorCode,
-    ErrorStyle, Method,
+    agent, custom_field, department, message, room, setting, trigger, visitor, widget, ErrorBody,
+    ErrorCode, ErrorStyle, Method,
 };
 
 use crate::error::ApiError;
@@ -51,7 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn api(table: &mut impl Table) {
     use handlers::{
         agent as agents, custom_field as fields, department as departments, message as msg,
-        room as rooms, settings, visitor as visitors, widget as widgets,
+        room as rooms, settings, trigger as triggers, visitor as visitors, widget as widgets,
     };
 
     table
@@ -97,7 +97,12 @@ pub fn api(table: &mut impl Table) {
         .add::<custom_field::save::Request>(web::to(fields::save))
         .add::<custom_field::remove::Request>(web::to(fields::remove))
         .add::<setting::get::Request>(web::to(settings::get))
-        .add::<setting::set::Request>(web::to(settings::set));
+        .add::<setting::set::Request>(web::to(settings::set))
+        .add::<trigger::list::Request>(web::to(triggers::list))
+        .add::<trigger::save::Request>(web::to(triggers::save))
+        .add::<trigger::get::Request>(web::to(triggers::get))
+        .add::<trigger::delete::Request>(web::to(triggers::delete))
+        .add::<agent::next::Request>(web::to(agents::next));
 }
 
 /// The OpenAPI document of [`api`].

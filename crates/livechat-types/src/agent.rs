@@ -7,6 +7,7 @@ pub mod close_room;
 pub mod info;
 pub mod login;
 pub mod logout;
+pub mod next;
 pub mod rooms;
 pub mod status;
 

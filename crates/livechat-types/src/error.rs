@@ -39,6 +39,8 @@ pub enum ErrorCode {
     UserIsNotAgent,
     /// The department does not exist (or is out of the caller's reach).
     DepartmentNotFound,
+    /// No agent is available for a new chat (`livechat/agent.next`).
+    AgentNotFound,
     /// Removing departments is switched off (`Omnichannel_enable_department_removal`).
     DepartmentRemovalDisabled,
     /// The setting does not exist, or this server does not honour it yet.
@@ -92,6 +94,7 @@ impl ErrorCode {
         (Self::InvalidEmail, "error-invalid-email"),
         (Self::UserIsNotAgent, "error-user-is-not-agent"),
         (Self::DepartmentNotFound, "error-department-not-found"),
+        (Self::AgentNotFound, "agent-not-found"),
         (Self::DepartmentRemovalDisabled, "error-department-removal-disabled"),
         (Self::InvalidSetting, "error-invalid-setting"),
         (Self::OmnichannelDisabled, "error-omnichannel-is-disabled"),

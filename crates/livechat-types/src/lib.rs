@@ -18,6 +18,7 @@ pub mod message;
 pub mod openapi;
 pub mod room;
 pub mod setting;
+pub mod trigger;
 pub mod visitor;
 pub mod widget;
 

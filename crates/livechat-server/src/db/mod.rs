@@ -84,6 +84,7 @@ pub mod offline;
 pub mod rooms;
 pub mod schema;
 pub mod settings;
+pub mod triggers;
 pub mod users;
 pub mod visitors;
 mod writer;

@@ -177,6 +177,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    triggers (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        enabled -> Bool,
+        run_once -> Bool,
+        conditions -> Text,
+        actions -> Text,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(room_fields -> rooms (rid));
 diesel::joinable!(department_agents -> departments (department_id));
@@ -197,5 +210,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     department_agents,
     custom_fields,
     room_fields,
-    settings
+    settings,
+    triggers
 );

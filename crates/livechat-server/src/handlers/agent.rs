@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpMessage as _, HttpRequest};
 use livechat_types::agent::{
-    chat_delete, chat_send, chat_update, close_room, info, login, logout, rooms, status,
+    chat_delete, chat_send, chat_update, close_room, info, login, logout, next, rooms, status,
 };
 use livechat_types::{ErrorCode, RoomId, Timestamp, VisitorToken};
 use serde_json::json;
@@ -310,4 +310,33 @@ pub async fn info(state: web::Data<AppState>, req: HttpRequest) -> Reply<info::R
         .await?;
     let view = state.settings().await?.agent_view();
     ok(info::Response { agent: agent.to_public(view) })
+}
+
+/// `GET /api/v1/livechat/agent.next/{token}?department=`: the agent a new chat would go to
+/// now (of the department, if given); nothing when the visitor already has an open room.
+/// The widget's triggers call it before registering, so an unknown token is no error.
+pub async fn next(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Query(query): Query<next::Request>,
+) -> Reply<next::Response> {
+    let token = VisitorToken::from(path_param(&req, "token")?);
+    validate::token(&token)?;
+    let department = query.department.filter(|department| !department.is_empty());
+    if let Some(department) = &department {
+        validate::at_most("department", department, validate::bounds::DEPARTMENT)?;
+    }
+    let agent = state
+        .read(move |conn| {
+            if let Some(visitor) = db::visitors::find_by_token(conn, token.as_str())? {
+                if db::rooms::find_open_of_visitor(conn, &visitor.id)?.is_some() {
+                    return Ok(None);
+                }
+            }
+            let agent = db::users::least_busy_available(conn, department.as_deref())?;
+            Ok(Some(agent.ok_or(ErrorCode::AgentNotFound)?))
+        })
+        .await?;
+    let view = state.settings().await?.agent_view();
+    ok(next::Response { agent: agent.map(|agent| agent.to_public(view)) })
 }

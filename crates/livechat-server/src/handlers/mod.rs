@@ -7,6 +7,7 @@ pub mod message;
 pub mod ops;
 pub mod room;
 pub mod settings;
+pub mod trigger;
 pub mod visitor;
 pub mod widget;
 

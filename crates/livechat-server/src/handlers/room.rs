@@ -218,7 +218,7 @@ pub async fn config(
     let department = query.department.filter(|id| !id.is_empty() && id.len() <= 64);
     let settings = state.settings().await?;
     let view = settings.agent_view();
-    let ((online, departments, custom_fields), guest, room, agent) = state
+    let ((online, departments, custom_fields, triggers), guest, room, agent) = state
         .read(move |conn| {
             // With a department, `online` is about its agents only.
             let online = match &department {
@@ -227,7 +227,12 @@ pub async fn config(
                 }
                 None => db::users::any_available(conn)?,
             };
-            let online = (online, db::departments::public(conn)?, db::custom_fields::form(conn)?);
+            let online = (
+                online,
+                db::departments::public(conn)?,
+                db::custom_fields::form(conn)?,
+                db::triggers::enabled(conn)?,
+            );
             let Some(token) = token else { return Ok((online, None, None, None)) };
             let Some(visitor) = db::visitors::find_by_token(conn, token.as_str())? else {
                 return Ok((online, None, None, None));
@@ -250,7 +255,7 @@ pub async fn config(
         theme: theme(&settings),
         messages: messages(&settings),
         departments,
-        triggers: Vec::new(),
+        triggers: super::trigger::for_widget(&triggers),
         custom_fields,
         resources: object(json!({ "sound": crate::widget::sound_url(&state) })),
         guest,

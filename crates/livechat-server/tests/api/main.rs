@@ -23,6 +23,7 @@ mod room;
 mod routing;
 mod settings;
 mod store;
+mod triggers;
 mod visitor;
 mod widget;
 
