@@ -5,10 +5,16 @@
 // up in the widget (it travels over the DDP WebSocket at /websocket). Every request the
 // page makes to our server must succeed, and the console must stay free of errors.
 //
+// Before the visitor comes, an admin sets up two departments (the visitor picks one in the
+// widget's registration form and is served by that department's agent), a custom field the
+// form asks for, and a trigger whose message the widget shows.
+//
 // Run by `cargo xtask browser` / `cargo xtask ci`, which build and start the server and set:
-//   LIVECHAT_URL             the server's base URL
-//   LIVECHAT_AGENT_USERNAME  an agent created with `livechat-server user add`
-//   LIVECHAT_AGENT_PASSWORD  its password
+//   LIVECHAT_URL                   the server's base URL
+//   LIVECHAT_AGENT_USERNAME        an agent created with `livechat-server user add`
+//   LIVECHAT_AGENT_PASSWORD        its password (also the other users')
+//   LIVECHAT_OTHER_AGENT_USERNAME  an agent of the other department, never available
+//   LIVECHAT_ADMIN_USERNAME        an admin
 //   CHROMIUM                 the browser (default /usr/bin/chromium)
 //   SCREENSHOT               where to save the final screenshot
 
@@ -21,6 +27,8 @@ import { chromium } from 'playwright-core';
 const SERVER = requireEnv('LIVECHAT_URL').replace(/\/+$/, '');
 const AGENT_USERNAME = requireEnv('LIVECHAT_AGENT_USERNAME');
 const AGENT_PASSWORD = requireEnv('LIVECHAT_AGENT_PASSWORD');
+const OTHER_AGENT_USERNAME = requireEnv('LIVECHAT_OTHER_AGENT_USERNAME');
+const ADMIN_USERNAME = requireEnv('LIVECHAT_ADMIN_USERNAME');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOT = process.env.SCREENSHOT || 'widget.png';
 const OVERALL_TIMEOUT_MS = Number(process.env.BROWSER_TEST_TIMEOUT_MS || 120_000);
@@ -30,6 +38,8 @@ const run = Date.now().toString(36);
 const VISITOR_TEXT_1 = `Hello from the widget ${run}`;
 const AGENT_REPLY = `Agent reply ${run}: how can I help?`;
 const VISITOR_TEXT_2 = `Second visitor message ${run}`;
+const TRIGGER_TEXT = `Hello from a trigger ${run}`;
+const COMPANY = `ACME ${run}`;
 
 // What the page did, for the verdict and for diagnostics.
 const requests = []; // "METHOD path -> status"
@@ -101,7 +111,19 @@ async function api(method, path, body, auth) {
   return json;
 }
 
+// The visitor the widget registered (the body of its POST livechat/visitor).
+let registered = null;
+
 function watch(page) {
+  page.on('request', (req) => {
+    if (ours(req.url()) && shortUrl(req.url()) === '/api/v1/livechat/visitor' && req.method() === 'POST') {
+      try {
+        registered = JSON.parse(req.postData() || '{}').visitor || null;
+      } catch {
+        problems.push(`the widget registered with a body that is not JSON: ${req.postData()}`);
+      }
+    }
+  });
   page.on('console', (msg) => {
     const line = `${msg.type()}: ${msg.text()}`;
     consoleLines.push(line);
@@ -169,11 +191,29 @@ async function expectVisible(text, why) {
   }
 }
 
+async function logIn(user) {
+  const login = await api('POST', 'login', { user, password: AGENT_PASSWORD });
+  return { userId: login.data.userId, authToken: login.data.authToken };
+}
+
 async function main() {
   begin('agent logs in and becomes available (before the visitor opens the chat)');
-  const login = await api('POST', 'login', { user: AGENT_USERNAME, password: AGENT_PASSWORD });
-  const auth = { userId: login.data.userId, authToken: login.data.authToken };
+  const auth = await logIn(AGENT_USERNAME);
   await api('POST', 'livechat/agent.status', { status: 'available' }, auth);
+
+  begin('an admin sets up two departments and a registration field');
+  const admin = await logIn(ADMIN_USERNAME);
+  const other = await logIn(OTHER_AGENT_USERNAME);
+  const department = (name, agentId) => ({
+    department: { name, enabled: true, showOnRegistration: true, showOnOfflineForm: true, email: '' },
+    agents: [{ agentId }],
+  });
+  const sales = (await api('POST', 'livechat/department', department('Sales', auth.userId), admin)).department;
+  await api('POST', 'livechat/department', department('Billing', other.userId), admin);
+  await api('POST', 'livechat/custom-fields.save', {
+    customFieldId: null,
+    customFieldData: { field: 'company', label: 'Company', scope: 'visitor', visibility: 'visible', type: 'input', regexp: '' },
+  }, admin);
 
   begin(`launch ${CHROMIUM}`);
   userDataDir = mkdtempSync(join(tmpdir(), 'livechat-browser-'));
@@ -232,15 +272,36 @@ async function main() {
     throw new Error('the widget shows the offline form ("leave a message") instead of the chat: '
       + 'livechat/config said online=false although the agent is available');
   }
-  if (await nameField.isVisible()) {
-    log('a registration form appeared: registering');
-    await nameField.fill('Browser Visitor');
-    const email = page.locator('input[name="email"]');
-    if (await email.isVisible()) {
-      await email.fill('visitor@example.com');
-    }
-    await page.locator('button[type="submit"]').click();
-    await composer().waitFor({ state: 'visible', timeout: 15_000 });
+  if (!(await nameField.isVisible())) {
+    throw new Error('the registration form did not appear (Livechat_registration_form is on by default)');
+  }
+  begin('the visitor registers, choosing the Sales department and giving its company');
+  await nameField.fill('Browser Visitor');
+  const email = page.locator('input[name="email"]');
+  if (await email.isVisible()) {
+    await email.fill('visitor@example.com');
+  }
+  const picker = page.locator('select[name="department"]');
+  if (!(await picker.isVisible())) {
+    throw new Error('the registration form has no department picker although livechat/config lists two departments');
+  }
+  await picker.selectOption({ label: 'Sales' });
+  const company = page.locator('input[name="company"]');
+  if (!(await company.isVisible())) {
+    throw new Error('the registration form does not ask for the custom field "company"');
+  }
+  await company.fill(COMPANY);
+  await page.locator('button[type="submit"]').click();
+  await composer().waitFor({ state: 'visible', timeout: 15_000 });
+  if (!registered?.token) {
+    throw new Error(`the widget registered no visitor token: ${JSON.stringify(registered)}`);
+  }
+  const visitor = (await api('GET', `livechat/visitor/${encodeURIComponent(registered.token)}`)).visitor;
+  if (visitor.department !== sales._id) {
+    throw new Error(`the visitor's department is ${visitor.department}, not Sales (${sales._id})`);
+  }
+  if (visitor.livechatData?.company !== COMPANY) {
+    throw new Error(`the visitor's custom fields are ${JSON.stringify(visitor.livechatData)}, without company ${COMPANY}`);
   }
 
   begin('the visitor sends a message');
@@ -256,6 +317,9 @@ async function main() {
   }
   if (room.servedBy?.username !== AGENT_USERNAME) {
     throw new Error(`room ${rid} is not served by ${AGENT_USERNAME}: ${JSON.stringify(room.servedBy)}`);
+  }
+  if (room.departmentId !== sales._id) {
+    throw new Error(`room ${rid} is in department ${room.departmentId}, not Sales (${sales._id})`);
   }
 
   begin('the visitor sees its own message');
@@ -275,6 +339,24 @@ async function main() {
   begin('a second visitor message appears too');
   await sendAsVisitor(VISITOR_TEXT_2);
   await expectVisible(VISITOR_TEXT_2, 'the visitor\'s own message is shown when the stream echoes it');
+
+  begin('an admin adds a trigger; a new visitor\'s widget shows its message after a second');
+  await api('POST', 'livechat/triggers', {
+    name: 'Greeting', description: '', enabled: true, runOnce: false,
+    conditions: [{ name: 'time-on-site', value: 1 }],
+    actions: [{ name: 'send-message', params: { sender: 'custom', name: 'Ann', msg: TRIGGER_TEXT } }],
+  }, admin);
+  const chatPage = page;
+  page = await context.newPage();
+  watch(page);
+  // A visitor of its own: the first one's token stays in the first page's storage.
+  await page.addInitScript(() => window.localStorage.clear());
+  const again = await page.goto(`${SERVER}/livechat`, { waitUntil: 'load', timeout: 20_000 });
+  if (!again || again.status() !== 200) {
+    throw new Error(`GET /livechat answered ${again?.status()}`);
+  }
+  await expectVisible(TRIGGER_TEXT, 'a time-on-site trigger from livechat/config');
+  await chatPage.close();
 
   // Late console errors (a failed sound or avatar) still count.
   await page.waitForTimeout(1000);

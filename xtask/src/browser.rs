@@ -3,9 +3,8 @@
 //! Debian's Chromium (`/usr/bin/chromium`) driven by npm `playwright-core`, which never
 //! downloads a browser of its own. The test itself is `compat/browser/widget.test.mjs`.
 
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::compat::install_npm;
@@ -15,7 +14,11 @@ use crate::{is_ci, skip, widget};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const AGENT_USERNAME: &str = "agent1";
-/// The test's own throwaway agent, in a database that lives as long as the run.
+/// An agent of the other department, never available.
+const OTHER_AGENT_USERNAME: &str = "agent2";
+/// The admin who sets up departments, a registration field and a trigger.
+const ADMIN_USERNAME: &str = "admin1";
+/// The password of the test's throwaway users, in a database that lives as long as the run.
 const AGENT_PASSWORD: &str = "browser-test-password";
 /// Longer than the script's own overall timeout, which prints its diagnostics first.
 const NODE_TIMEOUT: Duration = Duration::from_secs(180);
@@ -44,7 +47,9 @@ pub fn run_all() -> Result<Outcome, String> {
     install_npm(&source, &cache)?;
     server::build()?;
     let database = Database::create("sqlite").map_err(|server::Unavailable(why)| why)?;
-    add_agent(&database)?;
+    server::add_user(&database, AGENT_USERNAME, AGENT_PASSWORD, "agent")?;
+    server::add_user(&database, OTHER_AGENT_USERNAME, AGENT_PASSWORD, "agent")?;
+    server::add_user(&database, ADMIN_USERNAME, AGENT_PASSWORD, "admin")?;
     let widget_arg = widget_dir.display().to_string();
     let server = Server::start("browser", &database, &["--widget-dir", &widget_arg])?;
     let screenshot = target_dir().join("browser").join("widget.png");
@@ -55,6 +60,8 @@ pub fn run_all() -> Result<Outcome, String> {
             .env("LIVECHAT_URL", server.url())
             .env("LIVECHAT_AGENT_USERNAME", AGENT_USERNAME)
             .env("LIVECHAT_AGENT_PASSWORD", AGENT_PASSWORD)
+            .env("LIVECHAT_OTHER_AGENT_USERNAME", OTHER_AGENT_USERNAME)
+            .env("LIVECHAT_ADMIN_USERNAME", ADMIN_USERNAME)
             .env("CHROMIUM", CHROMIUM)
             .env("SCREENSHOT", &screenshot),
     );
@@ -74,26 +81,6 @@ fn install_chromium() -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("apt-get installed chromium, but {CHROMIUM} is still missing"))
-    }
-}
-
-/// `livechat-server user add`, with the password on standard input as it requires.
-fn add_agent(database: &Database) -> Result<(), String> {
-    let mut child = Command::new(server::binary())
-        .args(["--database-url", &database.url(), "user", "add", "--username", AGENT_USERNAME])
-        .args(["--password-stdin", "--role", "agent"])
-        .env("LIVECHAT_LOG_FORMAT", "text")
-        .stdin(Stdio::piped())
-        .spawn()
-        .map_err(|err| format!("cannot start {}: {err}", server::binary().display()))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        writeln!(stdin, "{AGENT_PASSWORD}").map_err(|err| format!("user add: {err}"))?;
-    }
-    let status = child.wait().map_err(|err| format!("user add: {err}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("livechat-server user add failed ({status})"))
     }
 }
 
