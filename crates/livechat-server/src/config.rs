@@ -56,9 +56,9 @@ pub enum UserCommand {
         /// command line).
         #[arg(long, required = true)]
         password_stdin: bool,
-        /// `agent` or `admin`.
-        #[arg(long, value_parser = ["agent", "admin"], default_value = "agent")]
-        role: String,
+        /// `agent`, `manager` or `admin`; repeat it for several (default: `agent`).
+        #[arg(long = "role", value_parser = ["agent", "manager", "admin"])]
+        roles: Vec<String>,
     },
     /// Lists users.
     List,
@@ -155,6 +155,10 @@ pub struct Config {
     #[arg(long, env = "LIVECHAT_PASSWORD_MIN_CHARS", default_value_t = 12,
           value_parser = clap::value_parser!(u32).range(1..=256))]
     pub password_min_chars: u32,
+    /// Longest time a permission change made through another instance may take to be
+    /// seen here when its notification is lost (it normally arrives within a second).
+    #[arg(long, env = "LIVECHAT_PERMISSION_CACHE_MS", default_value_t = 5000)]
+    pub permission_cache_ms: u64,
 }
 
 /// Reads `on`/`off` (also `true`/`false`, `1`/`0`, `yes`/`no`).
@@ -195,6 +199,7 @@ impl Config {
             max_connections: 10_000,
             token_lifetime_days: 90,
             password_min_chars: 12,
+            permission_cache_ms: 5000,
         }
     }
 
@@ -234,7 +239,7 @@ impl Config {
              require_online_agent={} message_max_chars={} allow_edit={} allow_delete={} edit_window_minutes={} \
              body_limit={} log_format={:?} rate_limit={} rate_limit_per_ip={} rate_limit_per_token={} \
              rate_limit_login={} trusted_proxies={} cors_origins={} request_timeout_ms={} max_connections={} \
-             token_lifetime_days={} password_min_chars={}",
+             token_lifetime_days={} password_min_chars={} permission_cache_ms={}",
             self.bind,
             self.backend().masked(),
             self.db_pool_size,
@@ -259,6 +264,7 @@ impl Config {
             self.max_connections,
             self.token_lifetime_days,
             self.password_min_chars,
+            self.permission_cache_ms,
         )
     }
 }
@@ -345,10 +351,13 @@ mod tests {
             "--password-stdin",
             "--role",
             "admin",
+            "--role",
+            "manager",
         ])
         .expect("valid");
-        assert!(
-            matches!(cli.command, Some(Command::User(UserCommand::Add { ref role, .. })) if role == "admin")
-        );
+        assert!(matches!(
+            cli.command,
+            Some(Command::User(UserCommand::Add { ref roles, .. })) if roles == &["admin", "manager"]
+        ));
     }
 }

@@ -14,7 +14,9 @@ pub mod metrics;
 pub mod openapi;
 pub mod password;
 pub mod paths;
+pub mod permissions;
 pub mod realtime;
+pub mod roles;
 pub mod routes;
 pub mod routing;
 pub mod validate;
@@ -46,6 +48,8 @@ pub struct AppState {
     pub limits: limits::Limits,
     /// The bounded pool that checks passwords.
     pub passwords: password::Passwords,
+    /// The grants of permissions, cached.
+    pub permissions: std::sync::Arc<permissions::Cache>,
 }
 
 impl AppState {
@@ -57,11 +61,57 @@ impl AppState {
             config.db_writers,
             config.db_timeout(),
         )?;
-        let realtime = realtime::Realtime::start(&config, db.pool.clone());
+        let expiry = Duration::from_millis(config.permission_cache_ms);
+        let permissions = std::sync::Arc::new(permissions::Cache::new(expiry));
+        let realtime = realtime::Realtime::start(&config, db.pool.clone(), permissions.clone());
         let metrics = metrics::Metrics::new()?;
         let limits = limits::Limits::new(&config);
         let passwords = password::Passwords::new(password::Settings::default());
-        Ok(Self { config, db, metrics, bound: OnceLock::new(), realtime, limits, passwords })
+        Ok(Self {
+            config,
+            db,
+            metrics,
+            bound: OnceLock::new(),
+            realtime,
+            limits,
+            passwords,
+            permissions,
+        })
+    }
+
+    /// The grants as they are now: cached, else read (and cached).
+    pub async fn grants(&self) -> Result<std::sync::Arc<permissions::Grants>, ApiError> {
+        match self.permissions.get() {
+            Ok(grants) => Ok(grants),
+            Err(generation) => {
+                let grants = self.read(|conn| Ok(permissions::Grants::load(conn)?)).await?;
+                let grants = std::sync::Arc::new(grants);
+                self.permissions.keep(generation, grants.clone());
+                Ok(grants)
+            }
+        }
+    }
+
+    /// Whether `user` holds `permission`.
+    pub async fn allows(
+        &self,
+        user: &db::users::UserRow,
+        permission: &str,
+    ) -> Result<bool, ApiError> {
+        Ok(self.grants().await?.allows(user, permission))
+    }
+
+    /// Refuses with 403 `unauthorized` unless `user` holds `permission`.
+    pub async fn require(
+        &self,
+        user: &db::users::UserRow,
+        permission: &str,
+    ) -> Result<(), ApiError> {
+        if self.allows(user, permission).await? {
+            Ok(())
+        } else {
+            Err(livechat_types::ErrorCode::Unauthorized.into())
+        }
     }
 
     /// The base URL browsers reach this server at, without a trailing slash: `--public-url`,

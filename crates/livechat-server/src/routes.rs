@@ -9,7 +9,8 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{http, web, HttpResponse, Resource, Route};
 use livechat_types::openapi::Documented;
 use livechat_types::{
-    agent, message, room, visitor, widget, ErrorBody, ErrorCode, ErrorStyle, Method,
+    agent, livechat_users, message, permission, room, user, visitor, widget, ErrorBody, ErrorCode,
+    ErrorStyle, Method,
 };
 
 use crate::error::ApiError;
@@ -49,7 +50,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// [`openapi_document`] documents it.
 pub fn api(table: &mut impl Table) {
     use handlers::{
-        agent as agents, message as msg, room as rooms, visitor as visitors, widget as widgets,
+        agent as agents, livechat_users as team, message as msg, permissions as grants,
+        room as rooms, users, visitor as visitors, widget as widgets,
     };
 
     table
@@ -77,7 +79,18 @@ pub fn api(table: &mut impl Table) {
         .add::<widget::offline_messages::Request>(web::to(widgets::offline_messages))
         .add::<widget::page_visited::Request>(web::to(widgets::page_visited))
         .add::<widget::visitor_status::Request>(web::to(widgets::visitor_status))
-        .add::<widget::custom_field::Request>(web::to(widgets::custom_field));
+        .add::<widget::custom_field::Request>(web::to(widgets::custom_field))
+        .add::<user::create::Request>(web::to(users::create))
+        .add::<user::delete::Request>(web::to(users::delete))
+        .add::<user::me::Request>(web::to(users::me))
+        .add::<user::set_status::Request>(web::to(users::set_status))
+        .add::<user::update_own_basic_info::Request>(web::to(users::update_own_basic_info))
+        .add::<livechat_users::list::Request>(web::to(team::list))
+        .add::<livechat_users::add::Request>(web::to(team::add))
+        .add::<livechat_users::get::Request>(web::to(team::get))
+        .add::<livechat_users::remove::Request>(web::to(team::remove))
+        .add::<permission::list_all::Request>(web::to(grants::list_all))
+        .add::<permission::update::Request>(web::to(grants::update));
 }
 
 /// The OpenAPI document of [`api`].

@@ -11,10 +11,13 @@ mod ids;
 mod time;
 
 pub mod agent;
+pub mod livechat_users;
 pub mod message;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod permission;
 pub mod room;
+pub mod user;
 pub mod visitor;
 pub mod widget;
 

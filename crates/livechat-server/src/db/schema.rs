@@ -73,9 +73,19 @@ diesel::table! {
         username -> Text,
         name -> Text,
         password_hash -> Text,
-        role -> Text,
         status -> Text,
         created_at -> BigInt,
+        roles -> Text,
+        presence -> Text,
+        email -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    permissions (id) {
+        id -> Text,
+        roles -> Text,
+        updated_at -> BigInt,
     }
 }
 
@@ -129,5 +139,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_tokens,
     offline_messages,
     visitor_fields,
-    room_pages
+    room_pages,
+    permissions
 );

@@ -1,9 +1,12 @@
 //! Request handlers, one module per resource.
 
 pub mod agent;
+pub mod livechat_users;
 pub mod message;
 pub mod ops;
+pub mod permissions;
 pub mod room;
+pub mod users;
 pub mod visitor;
 pub mod widget;
 

@@ -28,10 +28,12 @@ pub(super) fn start(
     queue: mpsc::Receiver<Notification>,
     instance: String,
     token_lifetime_ms: i64,
+    permissions: Arc<crate::permissions::Cache>,
 ) {
+    let dispatcher = Dispatcher { hub, pool, instance, token_lifetime_ms, permissions };
     let spawned = std::thread::Builder::new()
         .name("realtime-dispatch".into())
-        .spawn(move || Dispatcher { hub, pool, instance, token_lifetime_ms }.run(queue));
+        .spawn(move || dispatcher.run(queue));
     if let Err(err) = spawned {
         tracing::error!(error = %err, "cannot start the realtime dispatcher");
     }
@@ -43,6 +45,8 @@ struct Dispatcher {
     instance: String,
     /// How long an auth token is valid (logins are read again with it).
     token_lifetime_ms: i64,
+    /// The instance's cached grants, dropped when permissions change.
+    permissions: Arc<crate::permissions::Cache>,
 }
 
 impl Dispatcher {
@@ -133,6 +137,7 @@ impl Dispatcher {
                     }
                 }
             }
+            Notification::Permissions => self.permissions.invalidate(),
             Notification::User { user } => {
                 sweep(&self.hub, &self.pool, self.token_lifetime_ms, Some(&user));
             }

@@ -70,6 +70,8 @@ pub enum Notification {
         /// The user's id.
         user: String,
     },
+    /// Permissions changed: every instance drops its cached grants.
+    Permissions,
     /// Someone in room `rid` started or stopped typing.
     Typing {
         /// The room.
@@ -97,7 +99,11 @@ pub struct Realtime {
 impl Realtime {
     /// Starts the dispatcher and, on PostgreSQL, the notifier and the listener. `pool`
     /// serves the dispatcher's reads.
-    pub fn start(config: &crate::Config, pool: DbPool) -> Self {
+    pub fn start(
+        config: &crate::Config,
+        pool: DbPool,
+        permissions: Arc<crate::permissions::Cache>,
+    ) -> Self {
         let (backend, timeout) = (config.backend(), config.db_timeout());
         let hub = Arc::new(Hub::new(SOCKET_BUFFER));
         let instance = crate::ids::random_id();
@@ -105,7 +111,7 @@ impl Realtime {
         let (dispatch, queue) = mpsc::channel(QUEUE_DEPTH);
         let lifetime = config.token_lifetime_ms();
         dispatch::start_sweeper(Arc::downgrade(&hub), pool.clone(), lifetime);
-        dispatch::start(hub.clone(), pool, queue, instance.clone(), lifetime);
+        dispatch::start(hub.clone(), pool, queue, instance.clone(), lifetime, permissions);
         let outlet = match &backend {
             Backend::Sqlite(_) => dispatch,
             Backend::Postgres(_) => {
@@ -141,6 +147,12 @@ impl Realtime {
     /// account). Call after the write returned Ok.
     pub fn user_changed(&self, user_id: &str) {
         self.announce(Notification::User { user: user_id.to_owned() });
+    }
+
+    /// Permissions changed. Call after the write returned Ok (and after dropping this
+    /// instance's cache, which need not wait for the notification).
+    pub fn permissions_changed(&self) {
+        self.announce(Notification::Permissions);
     }
 
     /// A room got an agent (see [`routing::Routed`]): `agentData` and its `uj` message.
@@ -194,5 +206,7 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&text).expect("json");
         assert_eq!(value, serde_json::json!({"kind": "message", "rid": "r1", "id": "m1"}));
         assert_eq!(serde_json::from_str::<Notification>(&text).ok(), Some(notification));
+        let text = serde_json::to_string(&Notification::Permissions).expect("json");
+        assert_eq!(text, r#"{"kind":"permissions"}"#);
     }
 }

@@ -116,9 +116,10 @@ async fn access_ends(app: &TestApp, base: &str, ending: Ending) {
             sql(app, &format!("UPDATE rooms SET served_by_id = NULL, served_by_username = NULL WHERE served_by_id = '{}'", watcher.id));
             sql(app, &format!("DELETE FROM users WHERE id = '{}'", watcher.id));
         }
-        Ending::RoleRemoved => {
-            sql(app, &format!("UPDATE users SET role = 'agent' WHERE id = '{}'", watcher.id))
-        }
+        Ending::RoleRemoved => sql(
+            app,
+            &format!("UPDATE users SET roles = 'livechat-agent' WHERE id = '{}'", watcher.id),
+        ),
         Ending::RoomMoved => {
             let other = add_agent(app, &format!("o-{label}"), "agent", "not-available");
             move_room(app, &rid, &other);
