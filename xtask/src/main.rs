@@ -202,6 +202,8 @@ fn test_postgres() -> Result<Outcome, String> {
 
 /// The agent the e2e suite logs in as (a throwaway database's user).
 const E2E_AGENT: (&str, &str) = ("e2e-agent", "e2e-agent-password");
+/// The admin the e2e suite manages users and permissions as (it takes no chats).
+const E2E_ADMIN: (&str, &str) = ("e2e-admin", "e2e-admin-password");
 
 /// Runs the SDK scenario suite against the real server on the given backend(s).
 fn e2e(which: &str) -> Result<Outcome, String> {
@@ -222,8 +224,9 @@ fn e2e(which: &str) -> Result<Outcome, String> {
             }
         };
         server::add_user(&database, E2E_AGENT.0, E2E_AGENT.1, "agent")?;
+        server::add_user(&database, E2E_ADMIN.0, E2E_ADMIN.1, "admin")?;
         let secrets_file = util::target_dir().join("xtask").join(format!("e2e-{backend}.secrets"));
-        let secrets = faults::Secrets::create(&secrets_file, &[E2E_AGENT.1])?;
+        let secrets = faults::Secrets::create(&secrets_file, &[E2E_AGENT.1, E2E_ADMIN.1])?;
         // The suite sends hundreds of messages with one token within seconds; the limits
         // have their own tests.
         let server = server::Server::start_verbose(
@@ -236,6 +239,8 @@ fn e2e(which: &str) -> Result<Outcome, String> {
             .env("LIVECHAT_E2E_URL", server.url())
             .env("LIVECHAT_E2E_AGENT", E2E_AGENT.0)
             .env("LIVECHAT_E2E_AGENT_PASSWORD", E2E_AGENT.1)
+            .env("LIVECHAT_E2E_ADMIN", E2E_ADMIN.0)
+            .env("LIVECHAT_E2E_ADMIN_PASSWORD", E2E_ADMIN.1)
             .env(faults::SECRETS_ENV, secrets.path())
             // For the tests that need a server of their own (rate limits).
             .env("LIVECHAT_SERVER_BIN", server::binary()));

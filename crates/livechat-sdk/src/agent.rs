@@ -65,7 +65,7 @@ impl AgentSession {
         &self.client
     }
 
-    fn auth(&self) -> Option<(&str, &str)> {
+    pub(crate) fn auth(&self) -> Option<(&str, &str)> {
         Some((&self.credentials.user_id, &self.credentials.auth_token))
     }
 

@@ -8,6 +8,7 @@ mod limits;
 mod login_flood;
 mod realtime;
 mod retry;
+mod users;
 
 // A server of a test's own, for the tests of the limits.
 #[path = "../cluster/process.rs"]
@@ -35,6 +36,16 @@ pub fn agent_account() -> (String, String) {
     (user, password)
 }
 
+/// The admin account xtask created: (username, password).
+pub fn admin_account() -> (String, String) {
+    let user =
+        std::env::var("LIVECHAT_E2E_ADMIN").expect("LIVECHAT_E2E_ADMIN: run via `cargo xtask e2e`");
+    let password =
+        std::env::var("LIVECHAT_E2E_ADMIN_PASSWORD").expect("LIVECHAT_E2E_ADMIN_PASSWORD");
+    record_secret(&password);
+    (user, password)
+}
+
 /// A client of the server under test.
 pub fn client() -> Client {
     Client::new(url()).expect("client")
@@ -47,7 +58,7 @@ pub fn fresh_token(label: &str) -> VisitorToken {
     VisitorToken::from(token)
 }
 
-fn unique() -> String {
+pub fn unique() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
