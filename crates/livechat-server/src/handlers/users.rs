@@ -258,6 +258,7 @@ pub async fn set_status(
         return Err(ApiError::Params("'status' must be online, away, busy or offline".into()));
     }
     let user_id = req.user_id.unwrap_or_else(|| caller.id.clone());
+    validate::at_most("userId", &user_id, 64)?;
     if user_id != caller.id {
         state.require(&caller, permissions::EDIT_OTHER_USER_ACTIVE_STATUS).await?;
     }
