@@ -300,7 +300,14 @@ pub fn unassign_all(conn: &mut DbConn, agent_id: &str) -> Result<Vec<String>> {
         .select(rooms::id);
     let ids: Vec<String> = match conn {
         DbConn::Postgres(pg) => ids.for_update().load(pg)?,
-        DbConn::Sqlite(_) => ids.load(conn)?,
+        DbConn::Sqlite(_) => {
+            // Write first: a SQLite transaction that reads before its first write cannot
+            // wait for the write lock (`user remove` runs beside the server's writer).
+            diesel::update(rooms::table.filter(rooms::served_by_id.eq(agent_id)))
+                .set(rooms::updated_at.eq(rooms::updated_at))
+                .execute(conn)?;
+            ids.load(conn)?
+        }
     };
     diesel::update(rooms::table.filter(rooms::id.eq_any(&ids)))
         .set((
