@@ -160,3 +160,33 @@ async fn a_revoked_permission_reaches_another_instance_through_the_notification(
     }
     handle.stop(false).await;
 }
+
+#[actix_web::test]
+async fn a_manager_given_create_user_still_cannot_create_admins() {
+    let app = TestApp::new().await;
+    let admin = app.agent("root", "admin").await;
+    let manager = app.agent("boss", "manager").await;
+    let create = |username: &str, roles: &[&str]| {
+        json!({"username": username, "password": "correct-horse-battery-9", "name": username,
+               "email": format!("{username}@example.com"), "roles": roles})
+    };
+    let path = "/api/v1/users.create";
+    forbidden(&as_user(&app, &manager, Method::POST, path, Some(create("a1", &[]))).await);
+
+    for id in ["create-user", "assign-roles"] {
+        set_grant(&app, &admin, id, &["admin", "livechat-manager"]).await.ok();
+    }
+
+    let agent = create("a2", &["livechat-agent"]);
+    let made = as_user(&app, &manager, Method::POST, path, Some(agent)).await.ok();
+    assert_eq!(made["user"]["roles"], json!(["livechat-agent"]));
+    // `admin` needs assign-admin-role, which stays the admins'.
+    let root = create("a3", &["admin"]);
+    forbidden(&as_user(&app, &manager, Method::POST, path, Some(root)).await);
+    let listed = as_user(&app, &admin, Method::GET, "/api/v1/livechat/users/agent", None).await;
+    let names: Vec<&str> = listed.json["users"]
+        .as_array()
+        .map(|users| users.iter().filter_map(|u| u["username"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["a2", "root"]);
+}
