@@ -202,7 +202,7 @@ fn test_postgres() -> Result<Outcome, String> {
 
 /// The agent the e2e suite logs in as (a throwaway database's user).
 const E2E_AGENT: (&str, &str) = ("e2e-agent", "e2e-agent-password");
-/// The admin the e2e suite manages the team with.
+/// The admin the e2e suite manages users and permissions as (it takes no chats).
 const E2E_ADMIN: (&str, &str) = ("e2e-admin", "e2e-admin-password");
 
 /// Runs the SDK scenario suite against the real server on the given backend(s).

@@ -43,7 +43,7 @@ pub fn session(conn: &mut DbConn, token: &str, lifetime_ms: i64) -> db::Result<O
     }))
 }
 
-/// An authenticated agent or admin, from the `X-User-Id` and `X-Auth-Token` headers.
+/// An authenticated user (of any role), from the `X-User-Id` and `X-Auth-Token` headers.
 /// Missing, wrong or expired credentials are 401.
 pub struct Agent(pub UserRow);
 
@@ -64,7 +64,11 @@ impl FromRequest for Agent {
             let lifetime = state.config.token_lifetime_ms();
             let found = state.read(move |conn| Ok(session(conn, &token, lifetime)?)).await?;
             match found {
-                Some(Session { user, .. }) if user.id == user_id => Ok(Agent(user)),
+                // A user whose last role was taken away has no tokens left; this only
+                // closes the moment between the two.
+                Some(Session { user, .. }) if user.id == user_id && user.has_any_role() => {
+                    Ok(Agent(user))
+                }
                 _ => Err(ErrorCode::NotLoggedIn.into()),
             }
         })

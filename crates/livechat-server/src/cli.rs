@@ -9,6 +9,7 @@ use crate::db::users::UserRow;
 use crate::db::{self, DbManager};
 use crate::ids::random_id;
 use crate::password::{policy, Passwords, Settings};
+use crate::roles;
 
 /// Runs a `user` subcommand; migrations are applied first. `user add` reads the password
 /// from standard input. Returns what to print.
@@ -26,7 +27,7 @@ pub fn run_user_with(
     let mut conn = manager.connect()?;
     db::migrate(&mut conn)?;
     match command {
-        UserCommand::Add { username, name, role, .. } => {
+        UserCommand::Add { username, name, roles: given, .. } => {
             let username = username.trim().to_owned();
             anyhow::ensure!(
                 valid_username(&username),
@@ -42,9 +43,11 @@ pub fn run_user_with(
                 name: name.unwrap_or_else(|| username.clone()),
                 username,
                 password_hash,
-                role,
+                roles: stored_roles(&given),
                 status: "not-available".into(),
                 created_at: livechat_types::Timestamp::now().as_millis(),
+                presence: "offline".into(),
+                email: None,
             };
             // Unique ignoring case: `Alice` is refused when `alice` exists.
             if let Err(err) = db::users::insert(&mut conn, &row) {
@@ -53,15 +56,16 @@ pub fn run_user_with(
                     .map_or_else(|| row.username.clone(), |user| user.username);
                 anyhow::bail!("a user named {taken:?} exists already (usernames ignore case)");
             }
-            Ok(format!("added {} {} ({})", row.role, row.username, row.id))
+            Ok(format!("added {} {} ({})", row.roles, row.username, row.id))
         }
         UserCommand::List => {
             let users = db::users::list(&mut conn)?;
-            let mut out = String::from("id                 username             role   status\n");
+            let mut out =
+                String::from("id                 username             status        roles\n");
             for user in users {
                 out.push_str(&format!(
-                    "{:<18} {:<20} {:<6} {}\n",
-                    user.id, user.username, user.role, user.status
+                    "{:<18} {:<20} {:<13} {}\n",
+                    user.id, user.username, user.status, user.roles
                 ));
             }
             Ok(out.trim_end().to_owned())
@@ -74,7 +78,8 @@ pub fn run_user_with(
             // Rooms before the user, in the storage layer's lock order; then each queued room
             // is routed in a transaction of its own.
             conn.transaction(|conn| {
-                db::rooms::unassign_all(conn, &user.id)?;
+                let now = livechat_types::Timestamp::now().as_millis();
+                crate::routing::requeue_all(conn, &user, now)?;
                 db::users::delete(conn, &user.id).map(drop)
             })?;
             let rerouted = crate::routing::drain_queue_on(&mut conn)?;
@@ -84,6 +89,24 @@ pub fn run_user_with(
             ))
         }
     }
+}
+
+/// The stored role set of `user add --role`s: `agent` is `livechat-agent`, `manager`
+/// `livechat-manager`, `admin` `admin`; none given is `agent`. An admin who also takes
+/// chats is `--role admin --role agent`.
+fn stored_roles(given: &[String]) -> String {
+    let mut held = Vec::new();
+    for role in given {
+        match role.as_str() {
+            "manager" => held.push(roles::MANAGER),
+            "admin" => held.push(roles::ADMIN),
+            _ => held.push(roles::AGENT),
+        }
+    }
+    if held.is_empty() {
+        held.push(roles::AGENT);
+    }
+    roles::format(&held).unwrap_or_default()
 }
 
 /// A username as `user add` accepts it: 1-64 ASCII letters, digits, `.`, `_` and `-`.
@@ -96,6 +119,18 @@ fn valid_username(username: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_given_on_the_command_line() {
+        let stored = |given: &[&str]| {
+            stored_roles(&given.iter().map(|role| (*role).to_owned()).collect::<Vec<_>>())
+        };
+        assert_eq!(stored(&[]), "livechat-agent");
+        assert_eq!(stored(&["manager"]), "livechat-manager");
+        assert_eq!(stored(&["manager", "agent"]), "livechat-manager,livechat-agent");
+        assert_eq!(stored(&["admin"]), "admin");
+        assert_eq!(stored(&["agent", "admin"]), "admin,livechat-agent");
+    }
 
     #[test]
     fn usernames_are_ascii_words() {

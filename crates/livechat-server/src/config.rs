@@ -56,9 +56,9 @@ pub enum UserCommand {
         /// command line).
         #[arg(long, required = true)]
         password_stdin: bool,
-        /// `agent` or `admin`.
-        #[arg(long, value_parser = ["agent", "admin"], default_value = "agent")]
-        role: String,
+        /// `agent`, `manager` or `admin`; repeat it for several (default: `agent`).
+        #[arg(long = "role", value_parser = ["agent", "manager", "admin"])]
+        roles: Vec<String>,
     },
     /// Lists users.
     List,
@@ -174,6 +174,10 @@ pub struct Config {
     /// them again; a change through any instance drops every cache at once anyway.
     #[arg(long, env = "LIVECHAT_SETTINGS_CACHE_MS", default_value_t = 5000)]
     pub settings_cache_ms: u64,
+    /// Longest time a permission change made through another instance may take to be
+    /// seen here when its notification is lost (it normally arrives within a second).
+    #[arg(long, env = "LIVECHAT_PERMISSION_CACHE_MS", default_value_t = 5000)]
+    pub permission_cache_ms: u64,
 }
 
 /// Reads `on`/`off` (also `true`/`false`, `1`/`0`, `yes`/`no`).
@@ -218,6 +222,7 @@ impl Config {
             token_lifetime_days: 90,
             password_min_chars: 12,
             settings_cache_ms: 5000,
+            permission_cache_ms: 5000,
         }
     }
 
@@ -273,7 +278,7 @@ impl Config {
              body_limit={} log_format={:?} rate_limit={} rate_limit_per_ip={} rate_limit_per_token={} \
              rate_limit_login={} trusted_proxies={} cors_origins={} request_timeout_ms={} max_connections={} \
              write_timeout_ms={} socket_idle_timeout_ms={} shutdown_timeout_secs={} \
-             token_lifetime_days={} password_min_chars={} settings_cache_ms={}",
+             token_lifetime_days={} password_min_chars={} settings_cache_ms={} permission_cache_ms={}",
             self.bind,
             self.backend().masked(),
             self.db_pool_size,
@@ -302,6 +307,7 @@ impl Config {
             self.token_lifetime_days,
             self.password_min_chars,
             self.settings_cache_ms,
+            self.permission_cache_ms,
         )
     }
 }
@@ -421,10 +427,13 @@ mod tests {
             "--password-stdin",
             "--role",
             "admin",
+            "--role",
+            "manager",
         ])
         .expect("valid");
-        assert!(
-            matches!(cli.command, Some(Command::User(UserCommand::Add { ref role, .. })) if role == "admin")
-        );
+        assert!(matches!(
+            cli.command,
+            Some(Command::User(UserCommand::Add { ref roles, .. })) if roles == &["admin", "manager"]
+        ));
     }
 }

@@ -18,10 +18,10 @@ pub enum ApiError {
     /// [`ErrorStyle::Bracketed`](livechat_types::ErrorStyle::Bracketed).
     #[error("client error: {0}")]
     Bracketed(ErrorCode),
-    /// A client failure in Meteor's style, `"<reason> [code]"` with `errorType`, as
-    /// Rocket.Chat answers where it throws a `Meteor.Error`.
+    /// A client failure with Rocket.Chat's reason (Meteor style): `"<reason> [code]"` with
+    /// `errorType`.
     #[error("client error: {1}")]
-    Meteor(&'static str, ErrorCode),
+    Described(String, ErrorCode),
     /// A malformed request: `"<description> [invalid-params]"`.
     #[error("invalid params: {0}")]
     Params(String),
@@ -48,7 +48,7 @@ impl ApiError {
     /// The error code this error carries.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Client(code) | Self::Bracketed(code) | Self::Meteor(_, code) => code.clone(),
+            Self::Client(code) | Self::Bracketed(code) | Self::Described(_, code) => code.clone(),
             Self::Params(_) => ErrorCode::InvalidParams,
             Self::RateLimited { .. } => ErrorCode::TooManyRequests,
             Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
@@ -61,7 +61,7 @@ impl ApiError {
         match self {
             Self::Client(code) => ErrorBody::plain(code),
             Self::Bracketed(code) => ErrorBody::bracketed(code),
-            Self::Meteor(reason, code) => ErrorBody::described(reason, code),
+            Self::Described(reason, code) => ErrorBody::described(reason, code),
             Self::Params(description) => {
                 ErrorBody::described(description, &ErrorCode::InvalidParams)
             }

@@ -14,7 +14,9 @@ pub mod metrics;
 pub mod openapi;
 pub mod password;
 pub mod paths;
+pub mod permissions;
 pub mod realtime;
+pub mod roles;
 pub mod routes;
 pub mod routing;
 pub mod settings;
@@ -49,6 +51,8 @@ pub struct AppState {
     pub passwords: password::Passwords,
     /// This instance's cache of the settings (SPEC section 15).
     pub settings: std::sync::Arc<settings::Settings>,
+    /// The grants of permissions, cached.
+    pub permissions: std::sync::Arc<permissions::Cache>,
 }
 
 impl AppState {
@@ -61,7 +65,14 @@ impl AppState {
             config.db_timeout(),
         )?;
         let settings = std::sync::Arc::new(settings::Settings::new(config.settings_cache()));
-        let realtime = realtime::Realtime::start(&config, db.pool.clone(), settings.clone());
+        let expiry = Duration::from_millis(config.permission_cache_ms);
+        let permissions = std::sync::Arc::new(permissions::Cache::new(expiry));
+        let realtime = realtime::Realtime::start(
+            &config,
+            db.pool.clone(),
+            settings.clone(),
+            permissions.clone(),
+        );
         let metrics = metrics::Metrics::new()?;
         let limits = limits::Limits::new(&config);
         let passwords = password::Passwords::new(password::Settings::default());
@@ -74,7 +85,43 @@ impl AppState {
             limits,
             passwords,
             settings,
+            permissions,
         })
+    }
+
+    /// The grants as they are now: cached, else read (and cached).
+    pub async fn grants(&self) -> Result<std::sync::Arc<permissions::Grants>, ApiError> {
+        match self.permissions.get() {
+            Ok(grants) => Ok(grants),
+            Err(generation) => {
+                let grants = self.read(|conn| Ok(permissions::Grants::load(conn)?)).await?;
+                let grants = std::sync::Arc::new(grants);
+                self.permissions.keep(generation, grants.clone());
+                Ok(grants)
+            }
+        }
+    }
+
+    /// Whether `user` holds `permission`.
+    pub async fn allows(
+        &self,
+        user: &db::users::UserRow,
+        permission: &str,
+    ) -> Result<bool, ApiError> {
+        Ok(self.grants().await?.allows(user, permission))
+    }
+
+    /// Refuses with 403 `unauthorized` unless `user` holds `permission`.
+    pub async fn require(
+        &self,
+        user: &db::users::UserRow,
+        permission: &str,
+    ) -> Result<(), ApiError> {
+        if self.allows(user, permission).await? {
+            Ok(())
+        } else {
+            Err(livechat_types::ErrorCode::Unauthorized.into())
+        }
     }
 
     /// The base URL browsers reach this server at, without a trailing slash: `--public-url`,

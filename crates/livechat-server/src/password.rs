@@ -174,6 +174,15 @@ impl Passwords {
         .await
     }
 
+    /// A new hash of `password`, on the pool like [`Passwords::verify`] (for `client`).
+    pub async fn hash(
+        &self,
+        client: Option<IpAddr>,
+        password: String,
+    ) -> Result<anyhow::Result<String>, PoolError> {
+        self.run(client, move |memory| hash(memory, password.as_bytes())).await
+    }
+
     /// A new hash of `password`, for callers outside the async runtime (the `user`
     /// subcommands). It takes a free place or fails at once; it never waits for one.
     pub fn hash_blocking(&self, password: &str) -> anyhow::Result<String> {

@@ -9,8 +9,8 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{http, web, HttpResponse, Resource, Route};
 use livechat_types::openapi::Documented;
 use livechat_types::{
-    agent, custom_field, department, message, room, setting, trigger, visitor, widget, ErrorBody,
-    ErrorCode, ErrorStyle, Method,
+    agent, custom_field, department, livechat_users, message, permission, room, setting, trigger,
+    user, visitor, widget, ErrorBody, ErrorCode, ErrorStyle, Method,
 };
 
 use crate::error::ApiError;
@@ -50,8 +50,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// [`openapi_document`] documents it.
 pub fn api(table: &mut impl Table) {
     use handlers::{
-        agent as agents, custom_field as fields, department as departments, message as msg,
-        room as rooms, settings, trigger as triggers, visitor as visitors, widget as widgets,
+        agent as agents, custom_field as fields, department as departments, livechat_users as team,
+        message as msg, permissions as grants, room as rooms, settings, trigger as triggers, users,
+        visitor as visitors, widget as widgets,
     };
 
     table
@@ -102,7 +103,18 @@ pub fn api(table: &mut impl Table) {
         .add::<trigger::save::Request>(web::to(triggers::save))
         .add::<trigger::get::Request>(web::to(triggers::get))
         .add::<trigger::delete::Request>(web::to(triggers::delete))
-        .add::<agent::next::Request>(web::to(agents::next));
+        .add::<agent::next::Request>(web::to(agents::next))
+        .add::<user::create::Request>(web::to(users::create))
+        .add::<user::delete::Request>(web::to(users::delete))
+        .add::<user::me::Request>(web::to(users::me))
+        .add::<user::set_status::Request>(web::to(users::set_status))
+        .add::<user::update_own_basic_info::Request>(web::to(users::update_own_basic_info))
+        .add::<livechat_users::list::Request>(web::to(team::list))
+        .add::<livechat_users::add::Request>(web::to(team::add))
+        .add::<livechat_users::get::Request>(web::to(team::get))
+        .add::<livechat_users::remove::Request>(web::to(team::remove))
+        .add::<permission::list_all::Request>(web::to(grants::list_all))
+        .add::<permission::update::Request>(web::to(grants::update));
 }
 
 /// The OpenAPI document of [`api`].

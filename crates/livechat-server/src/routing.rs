@@ -51,10 +51,43 @@ pub fn route(conn: &mut DbConn, room: &RoomRow, now: i64) -> db::Result<Option<R
     Ok(Some(Routed { room_id: room.id.clone(), agent, joined_id: joined.id }))
 }
 
+/// A room put back into the queue: its id and the `ul` message stored in it.
+pub struct Requeued {
+    /// The room.
+    pub room_id: String,
+    /// The `ul` (agent left) message.
+    pub left_id: String,
+}
+
+/// Puts the open rooms `agent` serves back into the queue, each with a `ul` message (the
+/// agent was removed or lost its role). Locks those rooms, in id order: call it first in a
+/// write of its own ([`Key::Many`]), before anything of the agent's.
+pub fn requeue_all(conn: &mut DbConn, agent: &UserRow, now: i64) -> db::Result<Vec<Requeued>> {
+    let mut requeued = Vec::new();
+    for room_id in db::rooms::unassign_all(conn, &agent.id)? {
+        let left = NewMessage {
+            author: Author::System {
+                kind: "ul",
+                by: (agent.id.clone(), agent.username.clone(), agent.name.clone()),
+            },
+            rid: room_id.clone(),
+            id: None,
+            text: agent.username.clone(),
+            now,
+            max_chars: usize::MAX,
+        };
+        let left = db::messages::store(conn, &left)?.map_err(|refusal| {
+            anyhow::format_err!("the leave message of a locked room was refused: {refusal:?}")
+        })?;
+        requeued.push(Requeued { room_id, left_id: left.id });
+    }
+    Ok(requeued)
+}
+
 /// What routing one queued room came to.
 pub enum Queued {
-    /// It got an agent.
-    Routed(Routed),
+    /// It got an agent (boxed: it is by far the largest).
+    Routed(Box<Routed>),
     /// Nobody is available: it stays in the queue.
     NobodyAvailable,
     /// It is no longer waiting (closed, or served meanwhile).
@@ -68,7 +101,7 @@ pub fn route_queued(conn: &mut DbConn, room_id: &str, now: i64) -> db::Result<Qu
         return Ok(Queued::Gone);
     }
     Ok(match route(conn, &room, now)? {
-        Some(routed) => Queued::Routed(routed),
+        Some(routed) => Queued::Routed(Box::new(routed)),
         None => Queued::NobodyAvailable,
     })
 }
@@ -89,7 +122,7 @@ pub async fn drain_queue(db: &Database) -> db::Result<Vec<Routed>> {
         let (room_id, department) = (room.id.clone(), room.department_id.clone());
         let routing = move |conn: &mut DbConn| route_queued(conn, &room_id, now());
         match db.write(Key::Room(room.id), routing).await? {
-            Queued::Routed(assignment) => routed.push(assignment),
+            Queued::Routed(assignment) => routed.push(*assignment),
             Queued::NobodyAvailable if unstaffed.found(department) => break,
             Queued::NobodyAvailable | Queued::Gone => {}
         }
@@ -129,7 +162,7 @@ pub fn drain_queue_on(conn: &mut DbConn) -> db::Result<Vec<Routed>> {
             continue;
         }
         match conn.transaction(|conn| route_queued(conn, &room.id, now()))? {
-            Queued::Routed(assignment) => routed.push(assignment),
+            Queued::Routed(assignment) => routed.push(*assignment),
             Queued::NobodyAvailable if unstaffed.found(room.department_id.clone()) => break,
             Queued::NobodyAvailable | Queued::Gone => {}
         }

@@ -65,6 +65,16 @@ where
     Ok(Some(items.into_iter().map(|Object(item)| item).collect()))
 }
 
+/// A field that must be an array of JSON objects.
+pub fn objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let items = Vec::<Object<T>>::deserialize(deserializer)?;
+    Ok(items.into_iter().map(|Object(item)| item).collect())
+}
+
 /// An optional integer from a query string that saturates instead of overflowing, so a huge
 /// `limit` is clamped rather than refused; text that is not an integer is refused.
 pub fn saturating_int<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>

@@ -54,6 +54,18 @@ pub enum ErrorCode {
     OfflineFormDisabled,
     /// The request's parameters are malformed.
     InvalidParams,
+    /// A username or e-mail address is taken already (Meteor style, with a reason).
+    FieldUnavailable,
+    /// No such user, or none of the kind the endpoint is about.
+    InvalidUser,
+    /// No such permission.
+    InvalidPermission,
+    /// No such role.
+    InvalidRole,
+    /// The current password given is not the user's.
+    InvalidPassword,
+    /// A new password is too short or too common (Meteor style, with a reason).
+    PasswordPolicyNotMet,
     /// Missing or invalid agent credentials (HTTP 401).
     NotLoggedIn,
     /// Authenticated but not allowed (HTTP 403).
@@ -101,6 +113,12 @@ impl ErrorCode {
         (Self::NotAllowedToCloseConversation, "error-not-allowed-to-close-conversation"),
         (Self::OfflineFormDisabled, "error-offline-form-disabled"),
         (Self::InvalidParams, "invalid-params"),
+        (Self::FieldUnavailable, "error-field-unavailable"),
+        (Self::InvalidUser, "error-invalid-user"),
+        (Self::InvalidPermission, "error-invalid-permission"),
+        (Self::InvalidRole, "error-invalid-role"),
+        (Self::InvalidPassword, "error-invalid-password"),
+        (Self::PasswordPolicyNotMet, "error-password-policy-not-met"),
         (Self::NotLoggedIn, "You must be logged in to do this."),
         (Self::Unauthorized, "unauthorized"),
         (Self::NotFound, "Resource not found"),

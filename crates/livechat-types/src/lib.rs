@@ -13,12 +13,15 @@ mod time;
 pub mod agent;
 pub mod custom_field;
 pub mod department;
+pub mod livechat_users;
 pub mod message;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod permission;
 pub mod room;
 pub mod setting;
 pub mod trigger;
+pub mod user;
 pub mod visitor;
 pub mod widget;
 

@@ -9,6 +9,7 @@ mod limits;
 mod login_flood;
 mod realtime;
 mod retry;
+mod users;
 
 // A server of a test's own, for the tests of the limits.
 #[path = "../cluster/process.rs"]
@@ -58,7 +59,7 @@ pub fn fresh_token(label: &str) -> VisitorToken {
     VisitorToken::from(token)
 }
 
-fn unique() -> String {
+pub fn unique() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()

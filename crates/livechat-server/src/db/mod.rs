@@ -81,6 +81,7 @@ mod error;
 pub mod messages;
 pub mod models;
 pub mod offline;
+pub mod permissions;
 pub mod rooms;
 pub mod schema;
 pub mod settings;

@@ -289,29 +289,34 @@ pub fn list(
     Ok((page, total))
 }
 
-/// Puts the open rooms an agent serves back into the queue. Locks those rooms: a write of
-/// its own ([`super::Key::Many`]), before it touches the agent.
-pub fn unassign_all(conn: &mut DbConn, agent_id: &str) -> Result<usize> {
-    if let DbConn::Postgres(pg) = conn {
-        // In id order, as every transaction locks rooms.
-        rooms::table
-            .filter(rooms::served_by_id.eq(agent_id))
-            .filter(rooms::open.eq(true))
-            .order(rooms::id.asc())
-            .select(rooms::id)
-            .for_update()
-            .load::<String>(pg)?;
-    }
-    diesel::update(
-        rooms::table.filter(rooms::served_by_id.eq(agent_id)).filter(rooms::open.eq(true)),
-    )
-    .set((
-        rooms::served_by_id.eq(None::<String>),
-        rooms::served_by_username.eq(None::<String>),
-        rooms::served_at.eq(None::<i64>),
-    ))
-    .execute(conn)
-    .map_err(Into::into)
+/// Puts the open rooms an agent serves back into the queue; returns their ids. Locks those
+/// rooms: a write of its own ([`super::Key::Many`]), before it touches the agent.
+pub fn unassign_all(conn: &mut DbConn, agent_id: &str) -> Result<Vec<String>> {
+    // In id order, as every transaction locks rooms.
+    let ids = rooms::table
+        .filter(rooms::served_by_id.eq(agent_id))
+        .filter(rooms::open.eq(true))
+        .order(rooms::id.asc())
+        .select(rooms::id);
+    let ids: Vec<String> = match conn {
+        DbConn::Postgres(pg) => ids.for_update().load(pg)?,
+        DbConn::Sqlite(_) => {
+            // Write first: a SQLite transaction that reads before its first write cannot
+            // wait for the write lock (`user remove` runs beside the server's writer).
+            diesel::update(rooms::table.filter(rooms::served_by_id.eq(agent_id)))
+                .set(rooms::updated_at.eq(rooms::updated_at))
+                .execute(conn)?;
+            ids.load(conn)?
+        }
+    };
+    diesel::update(rooms::table.filter(rooms::id.eq_any(&ids)))
+        .set((
+            rooms::served_by_id.eq(None::<String>),
+            rooms::served_by_username.eq(None::<String>),
+            rooms::served_at.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    Ok(ids)
 }
 
 /// A page view kept on a room (`livechat/page.visited`).

@@ -73,9 +73,19 @@ diesel::table! {
         username -> Text,
         name -> Text,
         password_hash -> Text,
-        role -> Text,
         status -> Text,
         created_at -> BigInt,
+        roles -> Text,
+        presence -> Text,
+        email -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    permissions (id) {
+        id -> Text,
+        roles -> Text,
+        updated_at -> BigInt,
     }
 }
 
@@ -211,5 +221,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     custom_fields,
     room_fields,
     settings,
-    triggers
+    triggers,
+    permissions
 );

@@ -1,4 +1,4 @@
-//! The `users` and `auth_tokens` tables: agents and admins.
+//! The `users` and `auth_tokens` tables: agents, managers and admins.
 
 use diesel::prelude::*;
 use livechat_types::agent::{Agent, AgentEmail, AgentInfo};
@@ -6,6 +6,7 @@ use livechat_types::agent::{Agent, AgentEmail, AgentInfo};
 use super::models::RoomRow;
 use super::schema::{auth_tokens, rooms, users};
 use super::{lower, DbConn, Result};
+use crate::roles;
 
 /// A user row.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -15,25 +16,46 @@ pub struct UserRow {
     pub username: String,
     pub name: String,
     pub password_hash: String,
-    pub role: String,
+    /// Livechat availability (`statusLivechat`): `available` or `not-available`.
     pub status: String,
     pub created_at: i64,
+    /// The user's roles, as [`crate::roles`] stores them.
+    pub roles: String,
+    /// Presence (`status` on the wire): `online`, `away`, `busy` or `offline`.
+    pub presence: String,
+    pub email: Option<String>,
 }
 
+/// The one place role checks live: everything else asks these.
 impl UserRow {
-    /// Whether this user is an admin (sees and may act on every room).
+    /// Whether this user holds `role`.
+    pub fn has_role(&self, role: &str) -> bool {
+        roles::contains(&self.roles, role)
+    }
+
+    /// Whether this user is an admin.
     pub fn is_admin(&self) -> bool {
-        self.role == "admin"
+        self.has_role(roles::ADMIN)
     }
 
-    /// Whether this user manages the team: departments and their agents.
+    /// Whether this user is a livechat manager.
     pub fn is_manager(&self) -> bool {
-        self.is_admin()
+        self.has_role(roles::MANAGER)
     }
 
-    /// Whether this user takes chats (and may be a department's agent).
+    /// Whether this user takes chats (routing considers only agents).
     pub fn is_agent(&self) -> bool {
-        matches!(self.role.as_str(), "agent" | "admin")
+        self.has_role(roles::AGENT)
+    }
+
+    /// Whether this user holds any role at all (a user without one cannot log in).
+    pub fn has_any_role(&self) -> bool {
+        roles::parse(&self.roles).next().is_some()
+    }
+
+    /// Whether this user sees and may act in every room: managers and admins.
+    pub fn sees_every_room(&self) -> bool {
+        self.is_admin() || self.is_manager()
     }
 
     /// Whether this user takes chats now.
@@ -41,17 +63,18 @@ impl UserRow {
         self.status == "available"
     }
 
-    /// Whether this user may post in `room` and change it: admins always, agents in rooms
-    /// they serve.
+    /// Whether this user may post in `room` and change it: managers and admins always,
+    /// others in rooms they serve.
     pub fn may_act_in(&self, room: &RoomRow) -> bool {
-        self.is_admin() || room.served_by_id.as_deref() == Some(self.id.as_str())
+        self.sees_every_room() || room.served_by_id.as_deref() == Some(self.id.as_str())
     }
 
     /// Whether this user may see `room` (read it, hear its events): the rooms it may act
-    /// in, and the queue (open rooms nobody serves yet, which it may be given). The one
-    /// answer for REST reads and for realtime subscriptions, asked again on every event.
+    /// in, and for agents the queue (open rooms nobody serves yet, which it may be given).
+    /// The one answer for REST reads and for realtime subscriptions, asked again on every
+    /// event.
     pub fn may_see(&self, room: &RoomRow) -> bool {
-        self.may_act_in(room) || (room.open && room.served_by_id.is_none())
+        self.may_act_in(room) || (self.is_agent() && room.open && room.served_by_id.is_none())
     }
 
     /// Presence as the widget draws it (`online`, `away`, `busy`, `offline`).
@@ -248,10 +271,11 @@ pub fn count_tokens(conn: &mut DbConn, user_id: &str, not_before: i64) -> Result
         .map_err(Into::into)
 }
 
-/// Whether any agent (or admin) is available: one indexed lookup, for `livechat/config`.
+/// Whether any agent is available: one indexed lookup, for `livechat/config`.
 pub fn any_available(conn: &mut DbConn) -> Result<bool> {
     users::table
         .filter(users::status.eq("available"))
+        .filter(users::roles.like(format!("%{}%", roles::AGENT)))
         .select(users::id)
         .first::<String>(conn)
         .optional()
@@ -270,7 +294,7 @@ pub fn least_busy_available(
     use super::schema::department_agents;
     let mut query = users::table
         .filter(users::status.eq("available"))
-        .filter(users::role.eq("agent").or(users::role.eq("admin")))
+        .filter(users::roles.like(format!("%{}%", roles::AGENT)))
         .into_boxed();
     if let Some(department) = department {
         let members = department_agents::table
@@ -300,4 +324,90 @@ pub fn least_busy_available(
         }
     }
     Ok(best.map(|(_, agent)| agent))
+}
+
+/// Sets a user's roles (stored form) and, when it lost the agent role, its availability.
+pub fn set_roles(conn: &mut DbConn, id: &str, stored: &str) -> Result<()> {
+    diesel::update(users::table.find(id)).set(users::roles.eq(stored)).execute(conn)?;
+    if !roles::contains(stored, roles::AGENT) {
+        set_status(conn, id, "not-available")?;
+    }
+    Ok(())
+}
+
+/// Revokes every auth token of user `user_id` but `except` (a hash), if given.
+pub fn delete_tokens(conn: &mut DbConn, user_id: &str, except: Option<&str>) -> Result<()> {
+    let tokens = auth_tokens::table.filter(auth_tokens::user_id.eq(user_id));
+    match except {
+        Some(kept) => diesel::delete(tokens.filter(auth_tokens::token_hash.ne(kept))).execute(conn),
+        None => diesel::delete(tokens).execute(conn),
+    }?;
+    Ok(())
+}
+
+/// Sets a user's password hash.
+pub fn set_password(conn: &mut DbConn, id: &str, hash: &str) -> Result<()> {
+    diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn)?;
+    Ok(())
+}
+
+/// Sets a user's presence.
+pub fn set_presence(conn: &mut DbConn, id: &str, presence: &str) -> Result<()> {
+    diesel::update(users::table.find(id)).set(users::presence.eq(presence)).execute(conn)?;
+    Ok(())
+}
+
+/// Sets a user's name, username and e-mail address (a unique violation is a
+/// [`super::Error::Conflict`]).
+pub fn set_basic_info(
+    conn: &mut DbConn,
+    id: &str,
+    name: &str,
+    username: &str,
+    email: Option<&str>,
+) -> Result<()> {
+    diesel::update(users::table.find(id))
+        .set((users::name.eq(name), users::username.eq(username), users::email.eq(email)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The user with this e-mail address, ignoring case.
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Option<UserRow>> {
+    users::table
+        .filter(lower(users::email.assume_not_null()).eq(lower(email)))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(Into::into)
+}
+
+/// The users holding `role`, by username; `text` keeps those whose username or name
+/// contains it (ignoring case), `only_available` the available ones.
+pub fn with_role(
+    conn: &mut DbConn,
+    role: &str,
+    text: Option<&str>,
+    only_available: bool,
+) -> Result<Vec<UserRow>> {
+    let mut query = users::table
+        .filter(users::roles.like(format!("%{role}%")))
+        .order(users::username.asc())
+        .select(UserRow::as_select())
+        .into_boxed();
+    if only_available {
+        query = query.filter(users::status.eq("available"));
+    }
+    let found: Vec<UserRow> = query.load(conn)?;
+    let Some(text) = text.map(str::to_lowercase).filter(|text| !text.is_empty()) else {
+        return Ok(found);
+    };
+    // Filtered here rather than with LIKE: the text is the client's, and `%` or `_` in it
+    // must mean themselves.
+    Ok(found
+        .into_iter()
+        .filter(|user| {
+            user.username.to_lowercase().contains(&text) || user.name.to_lowercase().contains(&text)
+        })
+        .collect())
 }

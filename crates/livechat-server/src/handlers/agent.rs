@@ -17,7 +17,7 @@ use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{path_param, Body, Query};
 use crate::limits::ClientIp;
-use crate::{routing, validate, AppState};
+use crate::{permissions, routing, validate, AppState};
 
 /// `POST /api/v1/login`
 pub async fn login(
@@ -34,7 +34,8 @@ pub async fn login(
     // which answers 429 when it is full. Unknown users cost the same work.
     let stored = user.as_ref().map(|user| user.password_hash.clone());
     let valid = state.passwords.verify(client, req.password, stored).await?;
-    let user = user.filter(|_| valid).ok_or(ErrorCode::NotLoggedIn)?;
+    // A user without any role (all taken away) cannot log in.
+    let user = user.filter(|user| valid && user.has_any_role()).ok_or(ErrorCode::NotLoggedIn)?;
     let token = auth::new_auth_token();
     let (hash, user_id) = (auth::hash_token(&token), user.id.clone());
     let (at, lifetime) = (now(), state.config.token_lifetime_ms());
@@ -59,15 +60,11 @@ pub async fn login(
 }
 
 fn me(user: &UserRow) -> login::Me {
-    let mut roles = vec!["user".to_owned(), "livechat-agent".to_owned()];
-    if user.is_admin() {
-        roles.push("admin".to_owned());
-    }
     login::Me {
         id: user.id.clone(),
         username: user.username.clone(),
         name: user.name.clone(),
-        roles,
+        roles: crate::roles::list(&user.roles),
         status_livechat: user.status.clone(),
     }
 }
@@ -111,6 +108,7 @@ pub async fn set_status(
     state: web::Data<AppState>,
     Authed(agent, Body(req)): Authed<Body<status::Request>>,
 ) -> Reply<status::Response> {
+    state.require(&agent, permissions::VIEW_L_ROOM).await?;
     let available = match req.status.as_str() {
         "available" => true,
         "not-available" => false,
@@ -137,10 +135,11 @@ pub async fn list_rooms(
     Authed(agent, Query(query)): Authed<Query<rooms::Request>>,
 ) -> Reply<rooms::Response> {
     let (count, offset) = page(query.count, query.offset, 50, 100)?;
+    state.require(&agent, permissions::VIEW_L_ROOM).await?;
     let (page, total) = state
         .read(move |conn| {
             let filter = db::rooms::RoomFilter {
-                agent_id: (!agent.is_admin()).then_some(agent.id.as_str()),
+                agent_id: (!agent.sees_every_room()).then_some(agent.id.as_str()),
                 open: query.open,
             };
             let (page, total) = db::rooms::list(conn, &filter, offset, count)?;
@@ -185,6 +184,7 @@ pub async fn send(
     if let Some(id) = &message.id {
         validate::message_id(id)?;
     }
+    state.require(&agent, permissions::VIEW_L_ROOM).await?;
     let new = NewMessage {
         author: Author::Agent(agent),
         rid: message.room_id.0,
@@ -225,6 +225,7 @@ pub async fn update(
     validate::room_id(&req.room_id)?;
     validate::message_id(&req.message_id)?;
     validate::text(&req.text)?;
+    state.require(&agent, permissions::VIEW_L_ROOM).await?;
     let max_chars = state.config.message_max_chars;
     let key = Key::Room(req.room_id.as_str().to_owned());
     let row = state
@@ -255,6 +256,7 @@ pub async fn delete(
 ) -> Reply<chat_delete::Response> {
     validate::room_id(&req.room_id)?;
     validate::message_id(&req.message_id)?;
+    state.require(&agent, permissions::VIEW_L_ROOM).await?;
     let key = req.room_id.as_str().to_owned();
     let id = req.message_id.clone();
     let at = state
@@ -275,10 +277,17 @@ pub async fn close_room(
     Authed(agent, Body(req)): Authed<Body<close_room::Request>>,
 ) -> Reply<close_room::Response> {
     validate::room_id(&req.rid)?;
+    state.require(&agent, permissions::VIEW_L_ROOM).await?;
+    let own = state.allows(&agent, permissions::CLOSE_LIVECHAT_ROOM).await?;
+    let others = state.allows(&agent, permissions::CLOSE_OTHERS_LIVECHAT_ROOM).await?;
     let key = req.rid.as_str().to_owned();
     let closed_id = state
         .write(Key::Room(key.clone()), move |conn: &mut DbConn| -> Result<_, ApiError> {
             let room = agent_room(conn, &agent, &req.rid)?;
+            let serves = room.served_by_id.as_deref() == Some(agent.id.as_str());
+            if !(if serves { own } else { others }) {
+                return Err(ErrorCode::Unauthorized.into());
+            }
             if !room.open {
                 return Err(ErrorCode::RoomClosed.into());
             }

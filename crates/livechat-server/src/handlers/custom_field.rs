@@ -26,7 +26,7 @@ pub async fn list(
     state: web::Data<AppState>,
     Authed(user, Query(query)): Authed<Query<list::Request>>,
 ) -> Reply<list::Response> {
-    agent(&user)?;
+    state.require(&user, "view-l-room").await?;
     let (count, offset) = page(query.count, query.offset, 50, 100)?;
     let text = query.text.filter(|text| !text.is_empty());
     let (rows, total) = state
@@ -43,7 +43,7 @@ pub async fn get(
     http: HttpRequest,
     Authed(user, Query(_)): Authed<Query<get::Request>>,
 ) -> Reply<get::Response> {
-    agent(&user)?;
+    state.require(&user, "view-l-room").await?;
     let id = path_param(&http, "_id")?;
     validate::plain_id("_id", &id)?;
     let row = state.read(move |conn| Ok(db::custom_fields::find(conn, &id)?)).await?;
@@ -56,7 +56,7 @@ pub async fn save(
     state: web::Data<AppState>,
     Authed(user, Body(req)): Authed<Body<save::Request>>,
 ) -> Reply<save::Response> {
-    manager(&user)?;
+    state.require(&user, "view-livechat-manager").await?;
     let existing = req.custom_field_id.filter(|id| !id.is_empty());
     let data = req.data;
     let id = existing.clone().unwrap_or_else(|| data.field.clone());
@@ -105,12 +105,12 @@ pub async fn save(
         .write(Key::Fresh, move |conn: &mut DbConn| -> Result<_, ApiError> {
             let found = db::custom_fields::find(conn, &row.id)?.is_some();
             match (&existing, found) {
-                (Some(_), false) => Err(ApiError::Meteor(
-                    "Custom field not found",
+                (Some(_), false) => Err(ApiError::Described(
+                    "Custom field not found".into(),
                     ErrorCode::Unknown("error-invalid-custom-field".into()),
                 )),
-                (None, true) => Err(ApiError::Meteor(
-                    "Custom field already exists",
+                (None, true) => Err(ApiError::Described(
+                    "Custom field already exists".into(),
                     ErrorCode::Unknown("error-custom-field-name-already-exists".into()),
                 )),
                 _ => Ok(db::custom_fields::save(conn, &row, found)?),
@@ -126,7 +126,7 @@ pub async fn remove(
     state: web::Data<AppState>,
     Authed(user, Body(req)): Authed<Body<remove::Request>>,
 ) -> Reply<remove::Response> {
-    manager(&user)?;
+    state.require(&user, "view-livechat-manager").await?;
     validate::present("_id", &req.id)?;
     validate::at_most("_id", &req.id, validate::bounds::FIELD_KEY)?;
     state
@@ -163,22 +163,6 @@ pub async fn set_many(
         .collect();
     store(&state, req.token, req.custom_fields).await?;
     ok(set_many::Response { fields })
-}
-
-fn agent(user: &db::users::UserRow) -> Result<(), ApiError> {
-    if user.is_agent() || user.is_manager() {
-        Ok(())
-    } else {
-        Err(ErrorCode::Unauthorized.into())
-    }
-}
-
-fn manager(user: &db::users::UserRow) -> Result<(), ApiError> {
-    if user.is_manager() {
-        Ok(())
-    } else {
-        Err(ErrorCode::Unauthorized.into())
-    }
 }
 
 /// Whether `value` is acceptable for `field`: it matches the field's regular expression.

@@ -29,18 +29,24 @@ const TAG_MAX: usize = 100;
 /// Agents one request may add, change or remove.
 const AGENTS_MAX: usize = 500;
 
-/// Refuses users who do not manage the team.
-fn manager(user: &UserRow) -> Result<(), ApiError> {
-    if user.is_manager() {
-        Ok(())
-    } else {
-        Err(ErrorCode::Unauthorized.into())
+/// Refuses users who may not change departments.
+async fn manager(state: &AppState, user: &UserRow) -> Result<(), ApiError> {
+    state.require(user, "manage-livechat-departments").await
+}
+
+/// Whether `user` sees every department (`view-livechat-departments`); else, with
+/// `view-l-room`, only its own; else it is refused.
+async fn sees_all(state: &AppState, user: &UserRow) -> Result<bool, ApiError> {
+    if state.allows(user, "view-livechat-departments").await? {
+        return Ok(true);
     }
+    state.require(user, "view-l-room").await?;
+    Ok(false)
 }
 
 /// `error-department-not-found` in Rocket.Chat's words.
 fn not_found() -> ApiError {
-    ApiError::Meteor("Department not found", ErrorCode::DepartmentNotFound)
+    ApiError::Described("Department not found".into(), ErrorCode::DepartmentNotFound)
 }
 
 /// The department id of the path.
@@ -168,7 +174,7 @@ pub async fn create(
     state: web::Data<AppState>,
     Authed(user, Body(req)): Authed<Body<create::Request>>,
 ) -> Reply<create::Response> {
-    manager(&user)?;
+    manager(&state, &user).await?;
     let agents = req.agents.unwrap_or_default();
     check_agents(&agents)?;
     save(&state, None, req.department, agents).await
@@ -180,16 +186,16 @@ pub async fn update(
     http: HttpRequest,
     Authed(user, Body(req)): Authed<Body<update::Request>>,
 ) -> Reply<create::Response> {
-    manager(&user)?;
+    manager(&state, &user).await?;
     let id = department_id(&http)?;
     let agents = req.agents.unwrap_or_default();
     check_agents(&agents)?;
     save(&state, Some(id), req.department, agents).await
 }
 
-/// The departments `user` may see: all for managers, else its own.
-fn reach(conn: &mut DbConn, user: &UserRow) -> db::Result<Option<Vec<String>>> {
-    if user.is_manager() {
+/// The departments `user` may see: all when `all`, else its own.
+fn reach(conn: &mut DbConn, user: &UserRow, all: bool) -> db::Result<Option<Vec<String>>> {
+    if all {
         Ok(None)
     } else {
         db::departments::of_user(conn, &user.id).map(Some)
@@ -202,9 +208,10 @@ pub async fn list(
     Authed(user, Query(query)): Authed<Query<list::Request>>,
 ) -> Reply<list::Response> {
     let (count, offset) = page(query.count, query.offset, 50, 100)?;
+    let all = sees_all(&state, &user).await?;
     let (rows, total) = state
         .read(move |conn| {
-            let mut only = reach(conn, &user)?;
+            let mut only = reach(conn, &user, all)?;
             if only.is_none() && query.only_my_departments == Some(true) {
                 only = Some(db::departments::of_user(conn, &user.id)?);
             }
@@ -222,7 +229,7 @@ pub async fn archived(
     state: web::Data<AppState>,
     Authed(user, Query(query)): Authed<Query<archived::Request>>,
 ) -> Reply<list::Response> {
-    manager(&user)?;
+    state.require(&user, "view-livechat-departments").await?;
     let (count, offset) = page(query.count, query.offset, 50, 100)?;
     let filter = Filter { text: query.text, enabled: None, archived: true, only: None };
     let (rows, total) =
@@ -233,9 +240,14 @@ pub async fn archived(
 }
 
 /// The department `id` if `user` may see it.
-fn visible(conn: &mut DbConn, user: &UserRow, id: &str) -> db::Result<Option<DepartmentRow>> {
+fn visible(
+    conn: &mut DbConn,
+    user: &UserRow,
+    all: bool,
+    id: &str,
+) -> db::Result<Option<DepartmentRow>> {
     let Some(row) = db::departments::find(conn, id)? else { return Ok(None) };
-    Ok(match reach(conn, user)? {
+    Ok(match reach(conn, user, all)? {
         Some(mine) if !mine.contains(&row.id) => None,
         _ => Some(row),
     })
@@ -250,9 +262,10 @@ pub async fn get(
 ) -> Reply<get::Response> {
     let id = department_id(&http)?;
     let with_agents = query.include_agents.unwrap_or(true);
+    let all = sees_all(&state, &user).await?;
     let (department, agents) = state
         .read(move |conn| {
-            let Some(row) = visible(conn, &user, &id)? else { return Ok((None, None)) };
+            let Some(row) = visible(conn, &user, all, &id)? else { return Ok((None, None)) };
             let (members, total) = db::departments::agents(conn, &row.id, 0, i64::MAX)?;
             Ok((Some(row.to_wire(total)), with_agents.then_some(members)))
         })
@@ -268,9 +281,10 @@ pub async fn agents(
 ) -> Reply<agents::Response> {
     let id = department_id(&http)?;
     let (count, offset) = page(query.count, query.offset, 50, 100)?;
+    let all = sees_all(&state, &user).await?;
     let (agents, total) = state
         .read(move |conn| {
-            visible(conn, &user, &id)?.ok_or_else(not_found)?;
+            visible(conn, &user, all, &id)?.ok_or_else(not_found)?;
             Ok(db::departments::agents(conn, &id, offset, count)?)
         })
         .await?;
@@ -284,7 +298,7 @@ pub async fn agents_update(
     http: HttpRequest,
     Authed(user, Body(req)): Authed<Body<agents_update::Request>>,
 ) -> Reply<agents_update::Response> {
-    manager(&user)?;
+    manager(&state, &user).await?;
     let id = department_id(&http)?;
     let upsert = req.upsert.unwrap_or_default();
     let remove = req.remove.unwrap_or_default();
@@ -331,7 +345,7 @@ pub async fn archive(
     http: HttpRequest,
     Authed(user, Body(_)): Authed<Body<archive::Request>>,
 ) -> Reply<archive::Response> {
-    manager(&user)?;
+    manager(&state, &user).await?;
     set_archived(&state, department_id(&http)?, true).await?;
     ok(archive::Response {})
 }
@@ -342,7 +356,7 @@ pub async fn unarchive(
     http: HttpRequest,
     Authed(user, Body(_)): Authed<Body<unarchive::Request>>,
 ) -> Reply<unarchive::Response> {
-    manager(&user)?;
+    manager(&state, &user).await?;
     set_archived(&state, department_id(&http)?, false).await?;
     ok(unarchive::Response {})
 }
@@ -354,7 +368,7 @@ pub async fn delete(
     http: HttpRequest,
     Authed(user, Body(_)): Authed<Body<delete::Request>>,
 ) -> Reply<delete::Response> {
-    manager(&user)?;
+    manager(&state, &user).await?;
     let id = department_id(&http)?;
     let settings = state.settings().await?;
     if !settings.flag(crate::settings::registry::DEPARTMENT_REMOVAL) {
@@ -387,9 +401,10 @@ pub async fn autocomplete(
     let selector: Selector = serde_json::from_str(&query.selector)
         .map_err(|_| ApiError::Params("'selector' must be JSON: {\"term\": \"...\"}".into()))?;
     validate::at_most("term", &selector.term, NAME_MAX)?;
+    let all = sees_all(&state, &user).await?;
     let rows = state
         .read(move |conn| {
-            let mine = reach(conn, &user)?;
+            let mine = reach(conn, &user, all)?;
             let rows = db::departments::autocomplete(conn, selector.term.trim(), 50)?;
             Ok(rows
                 .into_iter()

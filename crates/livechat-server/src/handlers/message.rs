@@ -189,7 +189,11 @@ pub async fn history(
             None
         }
         // Agent credentials instead of a token: wrong ones are 401.
-        None if req.headers().contains_key("x-auth-token") => Some(agent?),
+        None if req.headers().contains_key("x-auth-token") => {
+            let agent = agent?;
+            state.require(&agent.0, crate::permissions::VIEW_L_ROOM).await?;
+            Some(agent)
+        }
         None => return Err(ApiError::Params("must have required property 'token'".into())),
     };
     let (limit, offset) = page(query.limit, query.offset, HISTORY_DEFAULT, HISTORY_MAX)?;

@@ -3,11 +3,14 @@
 pub mod agent;
 pub mod custom_field;
 pub mod department;
+pub mod livechat_users;
 pub mod message;
 pub mod ops;
+pub mod permissions;
 pub mod room;
 pub mod settings;
 pub mod trigger;
+pub mod users;
 pub mod visitor;
 pub mod widget;
 

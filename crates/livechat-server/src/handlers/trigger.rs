@@ -7,7 +7,6 @@ use livechat_types::ErrorCode;
 use super::{now, ok, page, Reply};
 use crate::auth::Authed;
 use crate::db::triggers::TriggerRow;
-use crate::db::users::UserRow;
 use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{path_param, Body, Query};
@@ -18,14 +17,6 @@ use crate::{validate, AppState};
 const TEXT_MAX: usize = 1000;
 /// Conditions and actions of one trigger.
 const PARTS_MAX: usize = 20;
-
-fn manager(user: &UserRow) -> Result<(), ApiError> {
-    if user.is_manager() {
-        Ok(())
-    } else {
-        Err(ErrorCode::Unauthorized.into())
-    }
-}
 
 fn trigger_id(req: &HttpRequest) -> Result<String, ApiError> {
     let id = path_param(req, "_id")?;
@@ -90,7 +81,7 @@ pub async fn list(
     state: web::Data<AppState>,
     Authed(user, Query(query)): Authed<Query<list::Request>>,
 ) -> Reply<list::Response> {
-    manager(&user)?;
+    state.require(&user, "view-livechat-manager").await?;
     let (count, offset) = page(query.count, query.offset, 50, 100)?;
     let (rows, total) =
         state.read(move |conn| Ok(db::triggers::list(conn, offset, count)?)).await?;
@@ -105,7 +96,7 @@ pub async fn get(
     http: HttpRequest,
     Authed(user, Query(_)): Authed<Query<get::Request>>,
 ) -> Reply<get::Response> {
-    manager(&user)?;
+    state.require(&user, "view-livechat-manager").await?;
     let id = trigger_id(&http)?;
     let row = state.read(move |conn| Ok(db::triggers::find(conn, &id)?)).await?;
     ok(get::Response { trigger: row.as_ref().map(TriggerRow::to_wire) })
@@ -117,7 +108,7 @@ pub async fn save(
     state: web::Data<AppState>,
     Authed(user, Body(req)): Authed<Body<save::Request>>,
 ) -> Reply<save::Response> {
-    manager(&user)?;
+    state.require(&user, "view-livechat-manager").await?;
     validate::present("name", &req.name)?;
     validate::at_most("name", &req.name, TEXT_MAX)?;
     validate::at_most("description", &req.description, TEXT_MAX)?;
@@ -160,7 +151,7 @@ pub async fn delete(
     http: HttpRequest,
     Authed(user, Body(_)): Authed<Body<delete::Request>>,
 ) -> Reply<delete::Response> {
-    manager(&user)?;
+    state.require(&user, "view-livechat-manager").await?;
     let id = trigger_id(&http)?;
     state
         .write(Key::Many, move |conn: &mut DbConn| -> Result<_, ApiError> {

@@ -70,9 +70,10 @@ pub async fn offline_message(
 /// `GET /api/v1/livechat/offline.messages`, for agents and admins.
 pub async fn offline_messages(
     state: web::Data<AppState>,
-    Authed(_, Query(query)): Authed<Query<offline_messages::Request>>,
+    Authed(user, Query(query)): Authed<Query<offline_messages::Request>>,
 ) -> Reply<offline_messages::Response> {
     let (count, offset) = page(query.count, query.offset, 50, 100)?;
+    state.require(&user, crate::permissions::VIEW_L_ROOM).await?;
     let (rows, total) = state.read(move |conn| Ok(db::offline::list(conn, offset, count)?)).await?;
     let messages = rows
         .into_iter()

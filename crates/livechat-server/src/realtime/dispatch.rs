@@ -30,8 +30,9 @@ pub(super) fn start(
     instance: String,
     token_lifetime_ms: i64,
     settings: Arc<Settings>,
+    permissions: Arc<crate::permissions::Cache>,
 ) {
-    let dispatcher = Dispatcher { hub, pool, instance, token_lifetime_ms, settings };
+    let dispatcher = Dispatcher { hub, pool, instance, token_lifetime_ms, settings, permissions };
     let spawned = std::thread::Builder::new()
         .name("realtime-dispatch".into())
         .spawn(move || dispatcher.run(queue));
@@ -48,6 +49,8 @@ struct Dispatcher {
     token_lifetime_ms: i64,
     /// The settings, which decide what visitors see of their agent.
     settings: Arc<Settings>,
+    /// The instance's cached grants, dropped when permissions change.
+    permissions: Arc<crate::permissions::Cache>,
 }
 
 impl Dispatcher {
@@ -139,6 +142,7 @@ impl Dispatcher {
                     }
                 }
             }
+            Notification::Permissions => self.permissions.invalidate(),
             Notification::User { user } => {
                 sweep(&self.hub, &self.pool, self.token_lifetime_ms, Some(&user));
             }

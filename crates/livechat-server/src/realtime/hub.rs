@@ -329,7 +329,7 @@ impl Hub {
         let Some(login) = inner.sockets.get(&id).and_then(|socket| socket.login.as_ref()) else {
             return false;
         };
-        login.user.role != user.role
+        login.user.roles != user.roles
     }
 
     /// Keeps the fresh `user` of socket `id`'s login (nothing that decides access changed).

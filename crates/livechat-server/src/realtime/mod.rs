@@ -79,6 +79,8 @@ pub enum Notification {
         /// The setting.
         id: String,
     },
+    /// Permissions changed: every instance drops its cached grants.
+    Permissions,
     /// Someone in room `rid` started or stopped typing.
     Typing {
         /// The room.
@@ -105,8 +107,14 @@ pub struct Realtime {
 
 impl Realtime {
     /// Starts the dispatcher and, on PostgreSQL, the notifier and the listener. `pool`
-    /// serves the dispatcher's reads; `settings` is the cache it drops when a setting changes.
-    pub fn start(config: &crate::Config, pool: DbPool, settings: Arc<Settings>) -> Self {
+    /// serves the dispatcher's reads; `settings` and `permissions` are the caches it drops
+    /// when a setting or a grant changes.
+    pub fn start(
+        config: &crate::Config,
+        pool: DbPool,
+        settings: Arc<Settings>,
+        permissions: Arc<crate::permissions::Cache>,
+    ) -> Self {
         let (backend, timeout) = (config.backend(), config.db_timeout());
         let hub = Arc::new(Hub::new(SOCKET_BUFFER));
         let instance = crate::ids::random_id();
@@ -114,7 +122,15 @@ impl Realtime {
         let (dispatch, queue) = mpsc::channel(QUEUE_DEPTH);
         let lifetime = config.token_lifetime_ms();
         dispatch::start_sweeper(Arc::downgrade(&hub), pool.clone(), lifetime);
-        dispatch::start(hub.clone(), pool, queue, instance.clone(), lifetime, settings);
+        dispatch::start(
+            hub.clone(),
+            pool,
+            queue,
+            instance.clone(),
+            lifetime,
+            settings,
+            permissions,
+        );
         let outlet = match &backend {
             Backend::Sqlite(_) => dispatch,
             Backend::Postgres(_) => {
@@ -150,6 +166,12 @@ impl Realtime {
     /// account). Call after the write returned Ok.
     pub fn user_changed(&self, user_id: &str) {
         self.announce(Notification::User { user: user_id.to_owned() });
+    }
+
+    /// Permissions changed. Call after the write returned Ok (and after dropping this
+    /// instance's cache, which need not wait for the notification).
+    pub fn permissions_changed(&self) {
+        self.announce(Notification::Permissions);
     }
 
     /// A room got an agent (see [`routing::Routed`]): `agentData` and its `uj` message.
@@ -212,5 +234,7 @@ mod tests {
         let changed = Notification::Settings { id: "Livechat_enabled".into() };
         let value = serde_json::to_value(&changed).expect("json");
         assert_eq!(value, serde_json::json!({"kind": "settings", "id": "Livechat_enabled"}));
+        let text = serde_json::to_string(&Notification::Permissions).expect("json");
+        assert_eq!(text, r#"{"kind":"permissions"}"#);
     }
 }

@@ -497,3 +497,45 @@ async fn only_admins_read_or_change_settings() {
 fn call_by(call: &Call, agent: &AgentSession) -> Call {
     Call::new(call.name, call.method.clone(), call.path.clone(), call.body.clone()).by(agent)
 }
+
+#[actix_web::test]
+async fn a_user_id_not_of_the_type_answers_like_a_missing_one_and_changes_nothing() {
+    let w = world().await;
+    let app = &w.app;
+    let manager = app.agent("boss", "manager").await;
+    let before = w.snapshot().await;
+    let agents_before = app.get_with("/api/v1/livechat/users/agent", &manager.headers()).await;
+    let mut failures = Vec::new();
+
+    // Neither agent X nor the admin is a manager; a manager asks about them. A get answers
+    // `{user: null}` for both, a remove refuses both alike.
+    for (what, id) in [("an agent", &w.x.id), ("an admin", &w.admin.id)] {
+        let path = |id: &str| format!("/api/v1/livechat/users/manager/{id}");
+        let get = |id: &str| Call::new("get manager", Method::GET, path(id), None).by(&manager);
+        let (got, expected) = (get(id).send(app).await, get(MISSING_ROOM).send(app).await);
+        if (got.status, &got.json) != (expected.status, &expected.json) {
+            failures.push(format!(
+                "{what}, get: {} {} but a missing id gets {}",
+                got.status, got.json, expected.json
+            ));
+        }
+        let remove =
+            |id: &str| vec![Call::new("remove", Method::DELETE, path(id), None).by(&manager)];
+        w.compare(what, remove(id), remove(MISSING_ROOM), &mut failures).await;
+    }
+    // An agent reaches no user at all, whatever the id: 403 before any id is looked at.
+    for id in [&w.y.id, &w.admin.id, &MISSING_ROOM.to_owned()] {
+        let path = format!("/api/v1/livechat/users/agent/{id}");
+        for method in [Method::GET, Method::DELETE] {
+            let res =
+                Call::new("agent", method.clone(), path.clone(), None).by(&w.x).send(app).await;
+            if res.status != 403 {
+                failures.push(format!("{method} {path} by an agent: {} {}", res.status, res.json));
+            }
+        }
+    }
+
+    report(&failures, &before, &w.snapshot().await);
+    let agents_after = app.get_with("/api/v1/livechat/users/agent", &manager.headers()).await;
+    assert_eq!(agents_before.json, agents_after.json);
+}

@@ -178,7 +178,7 @@ fn user_add(
         username: username.into(),
         name: None,
         password_stdin: true,
-        role: "agent".into(),
+        roles: vec!["agent".into()],
     };
     run_user_with(&config, command, &mut format!("{password}\n").as_bytes())
 }

@@ -131,6 +131,8 @@ impl World {
             "msgId" => self.reply_a.clone(),
             "_id" if op.name.starts_with("department.") => self.department.clone(),
             "_id" => "fresh-id".into(),
+            // `livechat/users/{type}`: a type the endpoint knows.
+            "type" => "agent".into(),
             "email" => "new@example.com".into(),
             "user" => "boss".into(),
             "password" => crate::AGENT_PASSWORD.into(),
@@ -239,6 +241,10 @@ impl World {
             "rooms": as_admin("/api/v1/livechat/rooms?count=100".into()).await,
             "offline": as_admin("/api/v1/livechat/offline.messages?count=100".into()).await,
             "setting": as_admin("/api/v1/settings/Livechat_enabled".into()).await,
+            "agents": as_admin("/api/v1/livechat/users/agent?count=100".into()).await,
+            "managers": as_admin("/api/v1/livechat/users/manager?count=100".into()).await,
+            "me": as_admin("/api/v1/me".into()).await,
+            "permissions": as_admin("/api/v1/permissions.listAll".into()).await,
         })
     }
 }

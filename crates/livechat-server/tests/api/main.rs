@@ -18,12 +18,14 @@ mod message;
 mod migrations;
 mod openapi;
 mod paths;
+mod permissions;
 mod realtime;
 mod room;
 mod routing;
 mod settings;
 mod store;
 mod triggers;
+mod users;
 mod visitor;
 mod widget;
 
@@ -314,8 +316,9 @@ impl AgentSession {
 }
 
 impl TestApp {
-    /// Stores a user (role `agent` or `admin`, not available) in the test's database, as
-    /// `livechat-server user add` does; returns its id.
+    /// Stores a user (not available) in the test's database, as `livechat-server user add`
+    /// does; returns its id. `role` is `agent`, `manager`, `admin` (an admin who takes
+    /// chats, as a migrated one), or a stored role set (`livechat-manager,livechat-agent`).
     pub fn add_user(&self, username: &str, password: &str, role: &str) -> String {
         use livechat_server::db::{self, Backend, DbManager};
 
@@ -339,9 +342,17 @@ impl TestApp {
             username: username.to_owned(),
             name: format!("{username} name"),
             password_hash: hash,
-            role: role.to_owned(),
             status: "not-available".to_owned(),
             created_at: livechat_types::Timestamp::now().as_millis(),
+            roles: match role {
+                "agent" => "livechat-agent",
+                "manager" => "livechat-manager",
+                "admin" => "admin,livechat-agent",
+                stored => stored,
+            }
+            .to_owned(),
+            presence: "offline".to_owned(),
+            email: None,
         };
         db::users::insert(&mut conn, &row).expect("insert user");
         row.id

@@ -139,3 +139,31 @@ fn custom_fields_move_from_one_text_to_a_row_each() {
     let left = names(&mut conn, "SELECT key AS name FROM visitor_fields");
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn roles_become_a_set_and_admins_keep_taking_chats() {
+    let (_db, mut conn) = migrated_to(6);
+    conn.batch_execute(
+        "INSERT INTO users (id, username, name, password_hash, role, status, created_at) VALUES
+             ('u1', 'alice', 'Alice', 'x', 'agent', 'available', 1),
+             ('u2', 'root', 'Root', 'x', 'admin', 'not-available', 2);",
+    )
+    .expect("an earlier version's users");
+
+    db::migrate(&mut conn).expect("migrate");
+
+    let roles = names(&mut conn, "SELECT roles AS name FROM users ORDER BY id");
+    assert_eq!(roles, ["livechat-agent", "admin,livechat-agent"]);
+    let alice = db::users::find(&mut conn, "u1").expect("find").expect("alice");
+    assert!(alice.is_agent() && !alice.is_admin() && !alice.is_manager());
+    assert_eq!((alice.presence.as_str(), alice.email), ("offline", None));
+    let root = db::users::find(&mut conn, "u2").expect("find").expect("root");
+    assert!(root.is_admin() && root.is_agent());
+    // Both still take chats: the available one is routed to.
+    let routed = db::users::least_busy_available(&mut conn, None).expect("routing").expect("alice");
+    assert_eq!(routed.id, "u1");
+    // E-mail addresses are unique ignoring case.
+    conn.batch_execute("UPDATE users SET email = 'a@example.com' WHERE id = 'u1'").expect("email");
+    let taken = conn.batch_execute("UPDATE users SET email = 'A@example.com' WHERE id = 'u2'");
+    assert!(taken.is_err(), "the index refuses A@example.com");
+}

@@ -4,7 +4,10 @@
 
 use std::sync::OnceLock;
 
-use livechat_types::{agent, message, room, setting, visitor, Endpoint, Method as Verb};
+use livechat_types::{
+    agent, livechat_users, message, permission, room, setting, user, visitor, Endpoint,
+    Method as Verb,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -198,6 +201,17 @@ async fn the_document_is_openapi_3_1_and_lists_every_route() {
         operation_of::<agent::info::Request>(),
         operation_of::<setting::get::Request>(),
         operation_of::<setting::set::Request>(),
+        operation_of::<user::create::Request>(),
+        operation_of::<user::delete::Request>(),
+        operation_of::<user::me::Request>(),
+        operation_of::<user::set_status::Request>(),
+        operation_of::<user::update_own_basic_info::Request>(),
+        operation_of::<livechat_users::list::Request>(),
+        operation_of::<livechat_users::add::Request>(),
+        operation_of::<livechat_users::get::Request>(),
+        operation_of::<livechat_users::remove::Request>(),
+        operation_of::<permission::list_all::Request>(),
+        operation_of::<permission::update::Request>(),
         ("GET".to_owned(), ROUTE.to_owned()),
     ];
     let spec = Spec::new(document.clone());

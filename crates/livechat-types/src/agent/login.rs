@@ -71,7 +71,7 @@ pub struct Me {
     pub username: String,
     /// Display name.
     pub name: String,
-    /// `livechat-agent`, plus `admin` for admins.
+    /// The user's roles, of `user`, `admin`, `livechat-manager` and `livechat-agent`.
     pub roles: Vec<String>,
     /// `available` or `not-available`.
     #[serde(rename = "statusLivechat")]

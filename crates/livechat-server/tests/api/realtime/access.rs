@@ -1,4 +1,5 @@
-//! Realtime access follows the user: for each way an agent loses sight of a room, its old
+//! Realtime access follows the user: for each way an agent loses sight of a room (its
+//! session, its role, its account or its password changed, the room given away), its old
 //! subscription ends with `nosub`, it hears no later event of that room, and subscribing
 //! again is refused. On SQLite and on PostgreSQL; there also with the subscriber on a
 //! second instance, the change made through the first.
@@ -9,8 +10,10 @@ use diesel::connection::SimpleConnection as _;
 use livechat_server::db::{Backend, DbManager};
 use serde_json::{json, Value};
 
+use reqwest::Method;
+
 use super::support::{add_agent, agent_post, Ddp, TestAgent};
-use crate::TestApp;
+use crate::{AgentSession, TestApp, AGENT_PASSWORD};
 
 /// How each test ends the agent's access.
 #[derive(Clone, Copy, Debug)]
@@ -31,9 +34,15 @@ enum Ending {
     TakenFromQueue,
     /// A queued room the agent watches is closed by its visitor.
     Closed,
+    /// An admin deletes the user (`users.delete`).
+    UserDeleted,
+    /// A manager takes the agent role, its last one (`DELETE livechat/users/agent/:_id`).
+    AgentRoleTaken,
+    /// The user changes its password in another session (`users.updateOwnBasicInfo`).
+    PasswordChanged,
 }
 
-const ALL: [Ending; 8] = [
+const ALL: [Ending; 11] = [
     Ending::Logout,
     Ending::RevokedToken,
     Ending::Expired,
@@ -42,6 +51,9 @@ const ALL: [Ending; 8] = [
     Ending::RoomMoved,
     Ending::TakenFromQueue,
     Ending::Closed,
+    Ending::UserDeleted,
+    Ending::AgentRoleTaken,
+    Ending::PasswordChanged,
 ];
 
 #[actix_web::test]
@@ -72,7 +84,13 @@ async fn access_ends(app: &TestApp, base: &str, ending: Ending) {
     let label = format!("{ending:?}").to_lowercase();
     let role = if matches!(ending, Ending::RoleRemoved) { "admin" } else { "agent" };
     let queued = matches!(ending, Ending::TakenFromQueue | Ending::Closed);
-    let watcher = add_agent(app, &format!("w-{label}"), role, "not-available");
+    let watcher = if matches!(ending, Ending::PasswordChanged) {
+        // One that logged in with a password, which it then changes.
+        let session = app.agent(&format!("w-{label}"), role).await;
+        TestAgent { id: session.id, username: session.username, token: session.token }
+    } else {
+        add_agent(app, &format!("w-{label}"), role, "not-available")
+    };
     // Outside the queue cases an agent is available, so the room is served at once; in
     // them nobody is (the earlier cases' agents included), so it waits.
     if queued {
@@ -116,9 +134,10 @@ async fn access_ends(app: &TestApp, base: &str, ending: Ending) {
             sql(app, &format!("UPDATE rooms SET served_by_id = NULL, served_by_username = NULL WHERE served_by_id = '{}'", watcher.id));
             sql(app, &format!("DELETE FROM users WHERE id = '{}'", watcher.id));
         }
-        Ending::RoleRemoved => {
-            sql(app, &format!("UPDATE users SET role = 'agent' WHERE id = '{}'", watcher.id))
-        }
+        Ending::RoleRemoved => sql(
+            app,
+            &format!("UPDATE users SET roles = 'livechat-agent' WHERE id = '{}'", watcher.id),
+        ),
         Ending::RoomMoved => {
             let other = add_agent(app, &format!("o-{label}"), "agent", "not-available");
             move_room(app, &rid, &other);
@@ -135,6 +154,30 @@ async fn access_ends(app: &TestApp, base: &str, ending: Ending) {
         }
         Ending::Closed => {
             app.close(&token, &rid).await.ok();
+        }
+        Ending::UserDeleted => {
+            let admin = app.agent(&format!("a-{label}"), "admin").await;
+            let body = json!({"userId": watcher.id});
+            let path = "/api/v1/users.delete";
+            app.request_with(Method::POST, path, Some(body), &admin.headers()).await.ok();
+        }
+        Ending::AgentRoleTaken => {
+            let manager = app.agent(&format!("m-{label}"), "manager").await;
+            let path = format!("/api/v1/livechat/users/agent/{}", watcher.id);
+            app.request_with(Method::DELETE, &path, None, &manager.headers()).await.ok();
+        }
+        Ending::PasswordChanged => {
+            let login = json!({"user": watcher.username, "password": AGENT_PASSWORD});
+            let data = app.post("/api/v1/login", login).await.ok()["data"].clone();
+            let other = AgentSession {
+                id: watcher.id.clone(),
+                username: watcher.username.clone(),
+                token: data["authToken"].as_str().expect("token").to_owned(),
+            };
+            let change = json!({"data": {
+                "currentPassword": AGENT_PASSWORD, "newPassword": "a-new-realtime-password"}});
+            let path = "/api/v1/users.updateOwnBasicInfo";
+            app.request_with(Method::POST, path, Some(change), &other.headers()).await.ok();
         }
     }
     // Changes made behind the server's back are seen by its login sweep or at the next

@@ -142,9 +142,16 @@ pub fn add_agent(app: &TestApp, username: &str, role: &str, status: &str) -> Tes
         username: username.to_owned(),
         name: format!("{username} name"),
         password_hash: "unused".to_owned(),
-        role: role.to_owned(),
         status: status.to_owned(),
         created_at: now,
+        roles: match role {
+            "agent" => "livechat-agent",
+            "admin" => "admin,livechat-agent",
+            stored => stored,
+        }
+        .to_owned(),
+        presence: "offline".to_owned(),
+        email: None,
     };
     db::users::insert(&mut conn, &row).expect("insert user");
     let token = auth::new_auth_token();
