@@ -29,7 +29,7 @@ pub struct User {
     pub emails: Vec<Email>,
     /// Roles: `user`, `admin`, `livechat-manager`, `livechat-agent`.
     pub roles: Vec<String>,
-    /// Departments the user belongs to (none yet: departments do not exist).
+    /// The departments the user is an agent of.
     pub departments: Vec<String>,
 }
 

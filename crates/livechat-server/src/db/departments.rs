@@ -332,3 +332,13 @@ pub fn delete(conn: &mut DbConn, id: &str, now: i64) -> Result<Vec<String>> {
     diesel::delete(departments::table.find(id)).execute(conn)?;
     Ok(moved)
 }
+
+/// The departments of each of `users`: `(user id, department id)`, by user and department.
+pub fn of_users(conn: &mut DbConn, users: &[String]) -> Result<Vec<(String, String)>> {
+    department_agents::table
+        .filter(department_agents::user_id.eq_any(users))
+        .order((department_agents::user_id.asc(), department_agents::department_id.asc()))
+        .select((department_agents::user_id, department_agents::department_id))
+        .load(conn)
+        .map_err(Into::into)
+}

@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest};
 use livechat_types::livechat_users::{add, get, list, remove, AGENT, MANAGER};
 use livechat_types::ErrorCode;
 
-use super::users::{take_roles, to_wire};
+use super::users::{take_roles, with_departments};
 use super::{ok, page, Reply};
 use crate::auth::Authed;
 use crate::db::{self, DbConn, Key};
@@ -46,17 +46,33 @@ pub async fn list(
     if let Some(text) = &query.text {
         validate::at_most("text", text, 256)?;
     }
+    let mut limited_to_own_departments = false;
     if !state.allows(&caller, permissions::VIEW_LIVECHAT_MANAGER).await? {
         let agents_listed_by_agent = *role == roles::AGENT;
         if !agents_listed_by_agent {
             return Err(ErrorCode::Unauthorized.into());
         }
         state.require(&caller, permissions::VIEW_L_ROOM).await?;
+        limited_to_own_departments = true;
     }
     let only_available = query.only_available.unwrap_or(false);
-    let found = state
+    let caller_id = caller.id.clone();
+    let (found, memberships) = state
         .read(move |conn| {
-            Ok(db::users::with_role(conn, role, query.text.as_deref(), only_available)?)
+            let mut found =
+                db::users::with_role(conn, role, query.text.as_deref(), only_available)?;
+            let ids: Vec<String> = found.iter().map(|user| user.id.clone()).collect();
+            let memberships = db::departments::of_users(conn, &ids)?;
+            // An agent in departments sees the agents of those; without any, every agent.
+            let mine = db::departments::of_user(conn, &caller_id)?;
+            if limited_to_own_departments && !mine.is_empty() {
+                found.retain(|user| {
+                    memberships
+                        .iter()
+                        .any(|(member, department)| *member == user.id && mine.contains(department))
+                });
+            }
+            Ok((found, memberships))
         })
         .await?;
     let total = found.len() as i64;
@@ -64,7 +80,14 @@ pub async fn list(
         .iter()
         .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(usize::try_from(count).unwrap_or(0))
-        .map(to_wire)
+        .map(|user| {
+            let departments = memberships
+                .iter()
+                .filter(|(member, _)| *member == user.id)
+                .map(|(_, department)| department.clone())
+                .collect();
+            with_departments(user, departments)
+        })
         .collect();
     ok(list::Response { count: users.len() as i64, users, offset, total })
 }
@@ -116,8 +139,16 @@ pub async fn get(
     let ([role], _) = kind(&http)? else { return Err(ErrorCode::Internal.into()) };
     let id = user_id(&http)?;
     state.require(&caller, permissions::VIEW_LIVECHAT_MANAGER).await?;
-    let user = state.read(move |conn| Ok(db::users::find(conn, &id)?)).await?;
-    ok(get::Response { user: user.filter(|user| user.has_role(role)).as_ref().map(to_wire) })
+    let user = state
+        .read(move |conn| {
+            let Some(user) = db::users::find(conn, &id)?.filter(|user| user.has_role(role)) else {
+                return Ok(None);
+            };
+            let departments = db::departments::of_user(conn, &user.id)?;
+            Ok(Some(with_departments(&user, departments)))
+        })
+        .await?;
+    ok(get::Response { user })
 }
 
 /// `DELETE /api/v1/livechat/users/{type}/{_id}` (`manage-livechat-agents` or

@@ -18,6 +18,11 @@ use crate::{permissions, roles, routing, validate, AppState};
 
 /// A user as the API shows it (SPEC section 12's U).
 pub fn to_wire(user: &UserRow) -> User {
+    with_departments(user, Vec::new())
+}
+
+/// [`to_wire`] with the departments the user is an agent of.
+pub fn with_departments(user: &UserRow, departments: Vec<String>) -> User {
     User {
         id: user.id.clone(),
         username: user.username.clone(),
@@ -30,7 +35,7 @@ pub fn to_wire(user: &UserRow) -> User {
             .map(|address| Email { address: address.clone(), verified: false })
             .collect(),
         roles: roles::list(&user.roles),
-        departments: Vec::new(),
+        departments,
     }
 }
 
@@ -245,8 +250,10 @@ pub async fn delete(
 }
 
 /// `GET /api/v1/me`
-pub async fn me(Agent(user): Agent) -> Reply<me::Response> {
-    ok(me::Response { user: to_wire(&user) })
+pub async fn me(state: web::Data<AppState>, Agent(user): Agent) -> Reply<me::Response> {
+    let id = user.id.clone();
+    let departments = state.read(move |conn| Ok(db::departments::of_user(conn, &id)?)).await?;
+    ok(me::Response { user: with_departments(&user, departments) })
 }
 
 /// `POST /api/v1/users.setStatus`: presence, not the livechat availability.

@@ -403,3 +403,33 @@ async fn removing_a_department_moves_its_rooms_and_visitors_to_none() {
     let res = delete_as(&app, &admin, &format!("{DEPARTMENTS}/{sales}")).await;
     res.assert_error("error-department-not-found");
 }
+
+#[actix_web::test]
+async fn users_carry_their_departments_and_agents_list_the_agents_of_theirs() {
+    let app = TestApp::new().await;
+    let admin = app.agent("root", "admin").await;
+    let alice = app.agent("alice", "agent").await;
+    let bob = app.agent("bob", "agent").await;
+    let carol = app.agent("carol", "agent").await;
+    let sales = create(&app, &admin, "Sales", &[&alice.id]).await;
+    let billing = create(&app, &admin, "Billing", &[&bob.id, &alice.id]).await;
+
+    let usernames = |list: &Value| -> Vec<String> {
+        let users = list["users"].as_array().expect("users");
+        users.iter().map(|user| user["username"].as_str().expect("username").to_owned()).collect()
+    };
+    // Bob sees the agents of Billing; Carol, in no department, every agent.
+    let by_bob = get_as(&app, &bob, "/api/v1/livechat/users/agent").await.ok();
+    assert_eq!(usernames(&by_bob), ["alice", "bob"]);
+    let by_carol = get_as(&app, &carol, "/api/v1/livechat/users/agent").await.ok();
+    assert!(usernames(&by_carol).len() >= 3, "{by_carol}");
+
+    let mut both = vec![sales.clone(), billing.clone()];
+    both.sort();
+    let listed = get_as(&app, &admin, "/api/v1/livechat/users/agent?text=alice").await.ok();
+    assert_eq!(listed["users"][0]["departments"], json!(both));
+    let one = get_as(&app, &admin, &format!("/api/v1/livechat/users/agent/{}", bob.id)).await.ok();
+    assert_eq!(one["user"]["departments"], json!([billing]));
+    let me = get_as(&app, &alice, "/api/v1/me").await.ok();
+    assert_eq!(me["departments"], json!(both));
+}
