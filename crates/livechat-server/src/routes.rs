@@ -92,6 +92,7 @@ pub fn api(table: &mut impl Table) {
         .add::<department::unarchive::Request>(web::to(departments::unarchive))
         .add::<department::archived::Request>(web::to(departments::archived))
         .add::<department::autocomplete::Request>(web::to(departments::autocomplete))
+        .add::<department::of_agent::Request>(web::to(departments::of_agent))
         .add::<custom_field::set_many::Request>(web::to(fields::set_many))
         .add::<custom_field::list::Request>(web::to(fields::list))
         .add::<custom_field::get::Request>(web::to(fields::get))

@@ -342,3 +342,41 @@ pub fn of_users(conn: &mut DbConn, users: &[String]) -> Result<Vec<(String, Stri
         .load(conn)
         .map_err(Into::into)
 }
+
+/// The memberships of agent `user_id` (only of enabled departments, when asked), by
+/// department name.
+pub fn memberships(
+    conn: &mut DbConn,
+    user_id: &str,
+    enabled_only: bool,
+) -> Result<Vec<DepartmentAgent>> {
+    let mut query = department_agents::table
+        .inner_join(departments::table)
+        .inner_join(users::table)
+        .filter(department_agents::user_id.eq(user_id.to_owned()))
+        .into_boxed();
+    if enabled_only {
+        query = query.filter(departments::enabled.eq(true)).filter(departments::archived.eq(false));
+    }
+    let rows: Vec<(String, String, i64, i64, String)> = query
+        .order((departments::name.asc(), departments::id.asc()))
+        .select((
+            department_agents::id,
+            department_agents::department_id,
+            department_agents::count,
+            department_agents::sort_order,
+            users::username,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, department_id, count, order, username)| DepartmentAgent {
+            id,
+            agent_id: user_id.to_owned(),
+            department_id,
+            username,
+            count,
+            order,
+        })
+        .collect())
+}

@@ -4,8 +4,8 @@
 
 use actix_web::{web, HttpRequest};
 use livechat_types::department::{
-    agents, agents_update, archive, archived, autocomplete, create, delete, get, list, unarchive,
-    update, AgentIn, DepartmentIn,
+    agents, agents_update, archive, archived, autocomplete, create, delete, get, list, of_agent,
+    unarchive, update, AgentIn, DepartmentIn,
 };
 use livechat_types::ErrorCode;
 
@@ -416,4 +416,26 @@ pub async fn autocomplete(
     let items =
         rows.into_iter().map(|row| autocomplete::Item { id: row.id, name: row.name }).collect();
     ok(autocomplete::Response { items })
+}
+
+/// `GET /api/v1/livechat/agents/{agentId}/departments`: an agent's own memberships; another
+/// agent's only with `view-livechat-departments` (else as if it had none).
+pub async fn of_agent(
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    Authed(user, Query(query)): Authed<Query<of_agent::Request>>,
+) -> Reply<of_agent::Response> {
+    let agent_id = path_param(&http, "agentId")?;
+    validate::plain_id("agentId", &agent_id)?;
+    let all = sees_all(&state, &user).await?;
+    let enabled_only = query.enabled_departments_only.unwrap_or(false);
+    let departments = state
+        .read(move |conn| {
+            if !all && agent_id != user.id {
+                return Ok(Vec::new());
+            }
+            Ok(db::departments::memberships(conn, &agent_id, enabled_only)?)
+        })
+        .await?;
+    ok(of_agent::Response { departments })
 }

@@ -433,3 +433,37 @@ async fn users_carry_their_departments_and_agents_list_the_agents_of_theirs() {
     let me = get_as(&app, &alice, "/api/v1/me").await.ok();
     assert_eq!(me["departments"], json!(both));
 }
+
+#[actix_web::test]
+async fn an_agent_reads_its_own_departments_and_managers_anyones() {
+    let app = TestApp::new().await;
+    let admin = app.agent("root", "admin").await;
+    let alice = app.agent("alice", "agent").await;
+    let bob = app.agent("bob", "agent").await;
+    let sales = create(&app, &admin, "Sales", &[&alice.id]).await;
+    let mut off = details("Archive me");
+    off["enabled"] = json!(false);
+    let body = json!({"department": off, "agents": [{"agentId": alice.id}]});
+    post_as(&app, &admin, DEPARTMENTS, body).await.ok();
+
+    let path = |id: &str| format!("/api/v1/livechat/agents/{id}/departments");
+    let own = get_as(&app, &alice, &path(&alice.id)).await.ok();
+    let ids: Vec<&str> = own["departments"]
+        .as_array()
+        .expect("departments")
+        .iter()
+        .filter_map(|membership| membership["departmentId"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 2, "{own}");
+    assert_eq!(own["departments"][1]["departmentId"], sales.as_str());
+    assert_eq!(own["departments"][1]["username"], "alice");
+    let enabled = get_as(&app, &alice, &format!("{}?enabledDepartmentsOnly=true", path(&alice.id)))
+        .await
+        .ok();
+    assert_eq!(enabled["departments"].as_array().map(Vec::len), Some(1));
+    // Another agent's memberships are out of bob's reach, not of the admin's.
+    let by_bob = get_as(&app, &bob, &path(&alice.id)).await.ok();
+    assert_eq!(by_bob["departments"], json!([]));
+    let by_admin = get_as(&app, &admin, &path(&alice.id)).await.ok();
+    assert_eq!(by_admin["departments"], own["departments"]);
+}
