@@ -9,8 +9,8 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{http, web, HttpResponse, Resource, Route};
 use livechat_types::openapi::Documented;
 use livechat_types::{
-    agent, custom_field, department, livechat_users, message, permission, room, setting, trigger,
-    user, visitor, widget, ErrorBody, ErrorCode, ErrorStyle, Method,
+    agent, custom_field, department, livechat_users, message, method, permission, room, setting,
+    trigger, user, visitor, widget, ErrorBody, ErrorCode, ErrorStyle, Method,
 };
 
 use crate::error::ApiError;
@@ -51,8 +51,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn api(table: &mut impl Table) {
     use handlers::{
         agent as agents, custom_field as fields, department as departments, livechat_users as team,
-        message as msg, permissions as grants, room as rooms, settings, trigger as triggers, users,
-        visitor as visitors, widget as widgets,
+        message as msg, method as bridge, permissions as grants, room as rooms, settings,
+        trigger as triggers, users, visitor as visitors, widget as widgets,
     };
 
     table
@@ -93,6 +93,8 @@ pub fn api(table: &mut impl Table) {
         .add::<department::archived::Request>(web::to(departments::archived))
         .add::<department::autocomplete::Request>(web::to(departments::autocomplete))
         .add::<department::of_agent::Request>(web::to(departments::of_agent))
+        .add::<method::call::Request>(web::to(bridge::call))
+        .add::<method::call_anon::Request>(web::to(bridge::call_anon))
         .add::<custom_field::set_many::Request>(web::to(fields::set_many))
         .add::<custom_field::list::Request>(web::to(fields::list))
         .add::<custom_field::get::Request>(web::to(fields::get))

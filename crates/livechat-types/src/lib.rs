@@ -15,6 +15,7 @@ pub mod custom_field;
 pub mod department;
 pub mod livechat_users;
 pub mod message;
+pub mod method;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod permission;

@@ -30,7 +30,7 @@ const TAG_MAX: usize = 100;
 const AGENTS_MAX: usize = 500;
 
 /// Refuses users who may not change departments.
-async fn manager(state: &AppState, user: &UserRow) -> Result<(), ApiError> {
+pub(super) async fn manager(state: &AppState, user: &UserRow) -> Result<(), ApiError> {
     state.require(user, "manage-livechat-departments").await
 }
 
@@ -105,7 +105,7 @@ fn row_from(
 }
 
 /// Checks a list of agents to add.
-fn check_agents(agents: &[AgentIn]) -> Result<(), ApiError> {
+pub(super) fn check_agents(agents: &[AgentIn]) -> Result<(), ApiError> {
     if agents.len() > AGENTS_MAX {
         return Err(ApiError::Params(format!("at most {AGENTS_MAX} agents a request")));
     }
@@ -137,7 +137,7 @@ fn name_taken(err: db::Error, name: &str) -> ApiError {
 
 /// Stores a department with its agents (a write of its own: it holds its agents' rows, then
 /// the department's).
-async fn save(
+pub(super) async fn save(
     state: &AppState,
     id: Option<String>,
     input: DepartmentIn,

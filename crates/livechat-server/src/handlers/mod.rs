@@ -5,6 +5,7 @@ pub mod custom_field;
 pub mod department;
 pub mod livechat_users;
 pub mod message;
+pub mod method;
 pub mod ops;
 pub mod permissions;
 pub mod room;

@@ -109,6 +109,12 @@ pub async fn save(
     Authed(user, Body(req)): Authed<Body<save::Request>>,
 ) -> Reply<save::Response> {
     state.require(&user, "view-livechat-manager").await?;
+    let id = store(&state, req).await?;
+    ok(save::Response { id })
+}
+
+/// Checks and stores a trigger (the caller's permission checked); returns its id.
+pub(super) async fn store(state: &AppState, req: save::Request) -> Result<String, ApiError> {
     validate::present("name", &req.name)?;
     validate::at_most("name", &req.name, TEXT_MAX)?;
     validate::at_most("description", &req.description, TEXT_MAX)?;
@@ -142,7 +148,7 @@ pub async fn save(
             }
         })
         .await?;
-    ok(save::Response { id })
+    Ok(id)
 }
 
 /// `DELETE /api/v1/livechat/triggers/{_id}`, for managers.

@@ -15,6 +15,7 @@ mod envelope;
 mod labels;
 mod limits;
 mod message;
+mod methods;
 mod migrations;
 mod openapi;
 mod paths;
