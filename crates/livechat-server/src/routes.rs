@@ -93,6 +93,7 @@ pub fn api(table: &mut impl Table) {
         .add::<department::archived::Request>(web::to(departments::archived))
         .add::<department::autocomplete::Request>(web::to(departments::autocomplete))
         .add::<department::of_agent::Request>(web::to(departments::of_agent))
+        .add::<department::list_by_ids::Request>(web::to(departments::list_by_ids))
         .add::<method::call::Request>(web::to(bridge::call))
         .add::<method::call_anon::Request>(web::to(bridge::call_anon))
         .add::<custom_field::set_many::Request>(web::to(fields::set_many))

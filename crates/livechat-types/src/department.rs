@@ -10,6 +10,7 @@ pub mod create;
 pub mod delete;
 pub mod get;
 pub mod list;
+pub mod list_by_ids;
 pub mod of_agent;
 pub mod unarchive;
 pub mod update;

@@ -4,8 +4,8 @@
 
 use actix_web::{web, HttpRequest};
 use livechat_types::department::{
-    agents, agents_update, archive, archived, autocomplete, create, delete, get, list, of_agent,
-    unarchive, update, AgentIn, DepartmentIn,
+    agents, agents_update, archive, archived, autocomplete, create, delete, get, list, list_by_ids,
+    of_agent, unarchive, update, AgentIn, DepartmentIn,
 };
 use livechat_types::ErrorCode;
 
@@ -438,4 +438,48 @@ pub async fn of_agent(
         })
         .await?;
     ok(of_agent::Response { departments })
+}
+
+/// Most ids one `department.listByIds` takes.
+const IDS_MAX: usize = 100;
+
+/// `GET /api/v1/livechat/department.listByIds?ids[]=...`: the departments with these ids
+/// that the caller may see; the others are left out, as if they did not exist.
+pub async fn list_by_ids(
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    Authed(user, Query(query)): Authed<Query<list_by_ids::Request>>,
+) -> Reply<list_by_ids::Response> {
+    let mut ids: Vec<String> = form_urlencoded::parse(http.query_string().as_bytes())
+        .filter(|(key, _)| key == "ids[]")
+        .map(|(_, value)| value.into_owned())
+        .chain(query.ids.iter().flat_map(|ids| ids.split(',').map(str::to_owned)))
+        .map(|id| id.trim().to_owned())
+        .filter(|id| !id.is_empty())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    if ids.len() > IDS_MAX {
+        return Err(ApiError::Params(format!("at most {IDS_MAX} 'ids'")));
+    }
+    for id in &ids {
+        validate::plain_id("ids", id)?;
+    }
+    let all = sees_all(&state, &user).await?;
+    let rows = state
+        .read(move |conn| {
+            let only = match reach(conn, &user, all)? {
+                Some(mine) => ids.into_iter().filter(|id| mine.contains(id)).collect(),
+                None => ids,
+            };
+            let filter = Filter { only: Some(only.clone()), ..Filter::default() };
+            let (mut rows, _) = db::departments::list(conn, &filter, 0, IDS_MAX as i64)?;
+            // The archived ones too: the caller named them.
+            let archived = Filter { archived: true, only: Some(only), ..Filter::default() };
+            rows.extend(db::departments::list(conn, &archived, 0, IDS_MAX as i64)?.0);
+            Ok(rows)
+        })
+        .await?;
+    let departments = rows.iter().map(|(row, agents)| row.to_wire(*agents)).collect();
+    ok(list_by_ids::Response { departments })
 }

@@ -467,3 +467,29 @@ async fn an_agent_reads_its_own_departments_and_managers_anyones() {
     let by_admin = get_as(&app, &admin, &path(&alice.id)).await.ok();
     assert_eq!(by_admin["departments"], own["departments"]);
 }
+
+#[actix_web::test]
+async fn departments_are_listed_by_their_ids_within_reach() {
+    let app = TestApp::new().await;
+    let admin = app.agent("root", "admin").await;
+    let alice = app.agent("alice", "agent").await;
+    let sales = create(&app, &admin, "Sales", &[&alice.id]).await;
+    let billing = create(&app, &admin, "Billing", &[]).await;
+    let old = create(&app, &admin, "Old", &[]).await;
+    post_as(&app, &admin, &format!("{DEPARTMENTS}/{old}/archive"), json!({})).await.ok();
+
+    let by_ids = |user: &AgentSession, query: String| {
+        let path = format!("/api/v1/livechat/department.listByIds?{query}");
+        let app = &app;
+        let user = user.clone();
+        async move { names(&get_as(app, &user, &path).await.ok()) }
+    };
+    let rocket_style = format!("ids[]={sales}&ids[]={billing}&ids[]={old}&ids[]=nope");
+    assert_eq!(by_ids(&admin, rocket_style.clone()).await, ["Billing", "Sales", "Old"]);
+    assert_eq!(by_ids(&admin, format!("ids={sales},{billing}")).await, ["Billing", "Sales"]);
+    // Alice reaches only her own.
+    assert_eq!(by_ids(&alice, rocket_style).await, ["Sales"]);
+    get_as(&app, &admin, "/api/v1/livechat/department.listByIds?ids[]=a%20b")
+        .await
+        .assert_invalid_params();
+}
