@@ -119,11 +119,20 @@ pub fn list(
         .limit(count)
         .select(DepartmentRow::as_select())
         .load(conn)?;
-    let mut page = Vec::with_capacity(rows.len());
-    for row in rows {
-        let agents = count_agents(conn, &row.id)?;
-        page.push((row, agents));
-    }
+    // Every department's number of agents in one query, not one per department.
+    let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+    let counts: Vec<(String, i64)> = department_agents::table
+        .filter(department_agents::department_id.eq_any(&ids))
+        .group_by(department_agents::department_id)
+        .select((department_agents::department_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let page = rows
+        .into_iter()
+        .map(|row| {
+            let agents = counts.iter().find(|(id, _)| *id == row.id).map_or(0, |(_, n)| *n);
+            (row, agents)
+        })
+        .collect();
     Ok((page, total))
 }
 

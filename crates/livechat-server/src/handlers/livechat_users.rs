@@ -25,11 +25,7 @@ fn kind(req: &HttpRequest) -> Result<(&'static [&'static str], &'static str), Ap
 /// The path's `{_id}`.
 fn user_id(req: &HttpRequest) -> Result<String, ApiError> {
     let id = path_param(req, "_id")?;
-    let valid = id.len() <= 64
-        && id.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"_-".contains(&byte));
-    if !valid {
-        return Err(ApiError::Params("'_id' in the path must be 1-64 of A-Z a-z 0-9 _ -".into()));
-    }
+    validate::plain_id("_id", &id)?;
     Ok(id)
 }
 
