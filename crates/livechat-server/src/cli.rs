@@ -48,6 +48,7 @@ pub fn run_user_with(
                 created_at: livechat_types::Timestamp::now().as_millis(),
                 presence: "offline".into(),
                 email: None,
+                seen_at: None,
             };
             // Unique ignoring case: `Alice` is refused when `alice` exists.
             if let Err(err) = db::users::insert(&mut conn, &row) {

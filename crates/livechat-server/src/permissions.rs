@@ -176,6 +176,7 @@ mod tests {
             roles: roles.into(),
             presence: "offline".into(),
             email: None,
+            seen_at: None,
         }
     }
 

@@ -38,6 +38,7 @@ pub fn route(conn: &mut DbConn, room: &RoomRow, now: i64) -> db::Result<Option<R
         author: Author::System {
             kind: "uj",
             by: (agent.id.clone(), agent.username.clone(), agent.name.clone()),
+            data: None,
         },
         rid: room.id.clone(),
         id: None,
@@ -64,11 +65,12 @@ pub struct Requeued {
 /// write of its own ([`Key::Many`]), before anything of the agent's.
 pub fn requeue_all(conn: &mut DbConn, agent: &UserRow, now: i64) -> db::Result<Vec<Requeued>> {
     let mut requeued = Vec::new();
-    for room_id in db::rooms::unassign_all(conn, &agent.id)? {
+    for room_id in db::rooms::unassign_all(conn, &agent.id, now)? {
         let left = NewMessage {
             author: Author::System {
                 kind: "ul",
                 by: (agent.id.clone(), agent.username.clone(), agent.name.clone()),
+                data: None,
             },
             rid: room_id.clone(),
             id: None,

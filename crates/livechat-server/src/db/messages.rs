@@ -77,6 +77,8 @@ pub enum Author {
         kind: &'static str,
         /// `(id, username, name)` of the one it is attributed to.
         by: (String, String, String),
+        /// What it carries beside its text, as JSON (a transfer's `transferData`).
+        data: Option<String>,
     },
 }
 
@@ -150,10 +152,11 @@ pub fn store(conn: &mut DbConn, new: &NewMessage) -> Result<Result<MessageRow, R
             let room = super::rooms::lock(conn, &new.rid)?.filter(|room| user.may_act_in(room));
             (Written::by_user(user), room.map(|room| (room.open, room.last_ts)))
         }
-        Author::System { kind, by } => {
+        Author::System { kind, by, data } => {
             let (id, username, name) = by.clone();
-            let written =
-                Written { id, username, name: Some(name), visitor_id: None, kind: Some(kind) };
+            let name = Some(name);
+            let (kind, data) = (Some(*kind), data.clone());
+            let written = Written { id, username, name, visitor_id: None, kind, data };
             // What happened to the room is recorded whether or not it is still open.
             let room = super::rooms::lock(conn, &new.rid)?;
             (written, room.map(|room| (true, room.last_ts)))
@@ -230,6 +233,7 @@ struct Written {
     name: Option<String>,
     visitor_id: Option<String>,
     kind: Option<&'static str>,
+    data: Option<String>,
 }
 
 impl Written {
@@ -241,6 +245,7 @@ impl Written {
             name,
             visitor_id: None,
             kind: None,
+            data: None,
         }
     }
 
@@ -262,6 +267,7 @@ impl Written {
             edited_by_id: None,
             edited_by_username: None,
             deleted: false,
+            data: self.data,
         }
     }
 }
@@ -270,7 +276,8 @@ impl From<Sender> for Written {
     fn from(sender: Sender) -> Self {
         let name = Some(sender.name.unwrap_or_else(|| sender.username.clone()));
         let visitor_id = Some(sender.visitor_id.clone());
-        Self { id: sender.visitor_id, username: sender.username, name, visitor_id, kind: None }
+        let id = sender.visitor_id;
+        Self { id, username: sender.username, name, visitor_id, kind: None, data: None }
     }
 }
 
@@ -326,6 +333,8 @@ fixed_statement!(InsertUnlessTaken, |this, out, _pg| {
     out.push_bind_param::<Nullable<Text>, _>(&row.edited_by_username)?;
     out.push_sql(", ");
     out.push_bind_param::<Bool, _>(&row.deleted)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&row.data)?;
     out.push_sql(") ON CONFLICT (id) DO NOTHING");
 });
 

@@ -70,6 +70,13 @@ pub struct RoomRow {
     pub closer: Option<String>,
     pub source_type: String,
     pub updated_at: i64,
+    /// When it entered the queue it waits in (or last waited in).
+    pub queued_at: i64,
+    /// A JSON array of tags.
+    pub tags: String,
+    pub topic: Option<String>,
+    /// The agent's last message while the visitor has not answered it.
+    pub agent_replied_at: Option<i64>,
 }
 
 impl RoomRow {
@@ -133,6 +140,8 @@ pub struct MessageRow {
     pub edited_by_id: Option<String>,
     pub edited_by_username: Option<String>,
     pub deleted: bool,
+    /// What a system message carries beside its text, as JSON.
+    pub data: Option<String>,
 }
 
 impl MessageRow {

@@ -235,12 +235,12 @@ pub fn assign(
         .map_err(Into::into)
 }
 
-/// Open rooms nobody serves, oldest first.
+/// Open rooms nobody serves, longest waiting first.
 pub fn queued(conn: &mut DbConn, limit: i64) -> Result<Vec<RoomRow>> {
     rooms::table
         .filter(rooms::open.eq(true))
         .filter(rooms::served_by_id.is_null())
-        .order((rooms::created_at.asc(), rooms::id.asc()))
+        .order((rooms::queued_at.asc(), rooms::id.asc()))
         .limit(limit)
         .select(RoomRow::as_select())
         .load(conn)
@@ -291,7 +291,7 @@ pub fn list(
 
 /// Puts the open rooms an agent serves back into the queue; returns their ids. Locks those
 /// rooms: a write of its own ([`super::Key::Many`]), before it touches the agent.
-pub fn unassign_all(conn: &mut DbConn, agent_id: &str) -> Result<Vec<String>> {
+pub fn unassign_all(conn: &mut DbConn, agent_id: &str, at: i64) -> Result<Vec<String>> {
     // In id order, as every transaction locks rooms.
     let ids = rooms::table
         .filter(rooms::served_by_id.eq(agent_id))
@@ -314,6 +314,8 @@ pub fn unassign_all(conn: &mut DbConn, agent_id: &str) -> Result<Vec<String>> {
             rooms::served_by_id.eq(None::<String>),
             rooms::served_by_username.eq(None::<String>),
             rooms::served_at.eq(None::<i64>),
+            rooms::queued_at.eq(at),
+            rooms::updated_at.eq(at),
         ))
         .execute(conn)?;
     Ok(ids)

@@ -41,6 +41,10 @@ diesel::table! {
         closer -> Nullable<Text>,
         source_type -> Text,
         updated_at -> BigInt,
+        queued_at -> BigInt,
+        tags -> Text,
+        topic -> Nullable<Text>,
+        agent_replied_at -> Nullable<BigInt>,
     }
 }
 
@@ -61,6 +65,7 @@ diesel::table! {
         edited_by_id -> Nullable<Text>,
         edited_by_username -> Nullable<Text>,
         deleted -> Bool,
+        data -> Nullable<Text>,
     }
 }
 
@@ -78,6 +83,7 @@ diesel::table! {
         roles -> Text,
         presence -> Text,
         email -> Nullable<Text>,
+        seen_at -> Nullable<BigInt>,
     }
 }
 
@@ -200,7 +206,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tags (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    tag_departments (tag_id, department_id) {
+        tag_id -> Text,
+        department_id -> Text,
+    }
+}
+
+diesel::table! {
+    canned_responses (id) {
+        id -> Text,
+        shortcut -> Text,
+        text -> Text,
+        scope -> Text,
+        tags -> Text,
+        department_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        created_by_id -> Text,
+        created_by_username -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
+diesel::joinable!(tag_departments -> tags (tag_id));
+diesel::joinable!(tag_departments -> departments (department_id));
 diesel::joinable!(room_fields -> rooms (rid));
 diesel::joinable!(department_agents -> departments (department_id));
 diesel::joinable!(department_agents -> users (user_id));
@@ -222,5 +262,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     room_fields,
     settings,
     triggers,
-    permissions
+    permissions,
+    tags,
+    tag_departments,
+    canned_responses
 );

@@ -24,6 +24,8 @@ pub struct UserRow {
     /// Presence (`status` on the wire): `online`, `away`, `busy` or `offline`.
     pub presence: String,
     pub email: Option<String>,
+    /// The last moment an instance saw a realtime connection of this user.
+    pub seen_at: Option<i64>,
 }
 
 /// The one place role checks live: everything else asks these.

@@ -100,6 +100,10 @@ fn open_room(
         closer: None,
         source_type: source.to_owned(),
         updated_at: now,
+        queued_at: now,
+        tags: "[]".to_owned(),
+        topic: None,
+        agent_replied_at: None,
     };
     // In a savepoint of its own: a room opened concurrently through another instance is a
     // unique violation that must not end this write.
@@ -115,7 +119,7 @@ fn open_room(
     }
     let by = (visitor.id.clone(), visitor.username.clone(), visitor.display_name().to_owned());
     let started = NewMessage {
-        author: Author::System { kind: "livechat-started", by },
+        author: Author::System { kind: "livechat-started", by, data: None },
         rid: room.id.clone(),
         id: None,
         text: String::new(),
@@ -196,7 +200,7 @@ pub fn close_room(
         db::rooms::Closing { at: now, by_id: closer.0, by_username: closer.1, closer: closer.2 };
     db::rooms::close(conn, &room.id, &closing)?;
     let closed = NewMessage {
-        author: Author::System { kind: "livechat-close", by },
+        author: Author::System { kind: "livechat-close", by, data: None },
         rid: room.id.clone(),
         id: None,
         text: comment,

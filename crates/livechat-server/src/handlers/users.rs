@@ -148,6 +148,7 @@ pub async fn create(
         roles: stored,
         presence: "offline".into(),
         email: Some(email),
+        seen_at: None,
     };
     let created = create::Created {
         id: row.id.clone(),

@@ -127,6 +127,7 @@ mod tests {
             edited_by_id: None,
             edited_by_username: None,
             deleted: false,
+            data: None,
         };
         row.edited_at = Some(2_000);
         row.updated_at = 2_000;

@@ -354,6 +354,7 @@ impl TestApp {
             .to_owned(),
             presence: "offline".to_owned(),
             email: None,
+            seen_at: None,
         };
         db::users::insert(&mut conn, &row).expect("insert user");
         row.id

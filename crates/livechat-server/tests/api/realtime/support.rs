@@ -152,6 +152,7 @@ pub fn add_agent(app: &TestApp, username: &str, role: &str, status: &str) -> Tes
         .to_owned(),
         presence: "offline".to_owned(),
         email: None,
+        seen_at: None,
     };
     db::users::insert(&mut conn, &row).expect("insert user");
     let token = auth::new_auth_token();

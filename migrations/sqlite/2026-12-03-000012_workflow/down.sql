@@ -1,0 +1,15 @@
+DROP TABLE canned_responses;
+DROP TABLE tag_departments;
+DROP TABLE tags;
+ALTER TABLE messages DROP COLUMN data;
+ALTER TABLE users DROP COLUMN seen_at;
+DROP INDEX rooms_created;
+DROP INDEX rooms_abandoned;
+DROP INDEX rooms_department_queue;
+DROP INDEX rooms_queue;
+CREATE INDEX rooms_queue ON rooms (created_at) WHERE open AND served_by_id IS NULL;
+CREATE INDEX rooms_department_queue ON rooms (department_id, created_at) WHERE open AND served_by_id IS NULL;
+ALTER TABLE rooms DROP COLUMN agent_replied_at;
+ALTER TABLE rooms DROP COLUMN topic;
+ALTER TABLE rooms DROP COLUMN tags;
+ALTER TABLE rooms DROP COLUMN queued_at;
