@@ -83,7 +83,12 @@ pub fn run_user_with(
                 crate::routing::requeue_all(conn, &user, now)?;
                 db::users::delete(conn, &user.id).map(drop)
             })?;
-            let rerouted = crate::routing::drain_queue_on(&mut conn)?;
+            let settings = crate::settings::Values::from_rows(&db::settings::all(&mut conn)?);
+            let rerouted = if settings.manual_routing() {
+                Vec::new()
+            } else {
+                crate::routing::drain_queue_on(&mut conn)?
+            };
             Ok(format!(
                 "removed {username}; {} of its open rooms went to other agents",
                 rerouted.len()

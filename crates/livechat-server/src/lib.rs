@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod password;
 pub mod paths;
 pub mod permissions;
+pub mod queue;
 pub mod realtime;
 pub mod roles;
 pub mod routes;

@@ -41,6 +41,8 @@ pub const ASSIGN_ROLES: &str = "assign-roles";
 pub const ASSIGN_ADMIN_ROLE: &str = "assign-admin-role";
 /// Set another user's presence.
 pub const EDIT_OTHER_USER_ACTIVE_STATUS: &str = "edit-other-user-active-status";
+/// Hand a chat on to another agent or department.
+pub const TRANSFER_LIVECHAT_GUEST: &str = "transfer-livechat-guest";
 /// Change grants.
 pub const ACCESS_PERMISSIONS: &str = "access-permissions";
 
@@ -61,7 +63,7 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     (MANAGE_LIVECHAT_AGENTS, &[MANAGER, ADMIN]),
     (MANAGE_LIVECHAT_MANAGERS, &[MANAGER, ADMIN]),
     // **fix** (SPEC): agents forward the chats they serve.
-    ("transfer-livechat-guest", &[MANAGER, AGENT, ADMIN]),
+    (TRANSFER_LIVECHAT_GUEST, &[MANAGER, AGENT, ADMIN]),
     ("view-livechat-departments", &[MANAGER, ADMIN]),
     (VIEW_L_ROOM, &[MANAGER, AGENT, ADMIN]),
     (VIEW_LIVECHAT_MANAGER, &[MANAGER, ADMIN]),

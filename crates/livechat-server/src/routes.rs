@@ -9,8 +9,8 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{http, web, HttpResponse, Resource, Route};
 use livechat_types::openapi::Documented;
 use livechat_types::{
-    agent, custom_field, department, livechat_users, message, method, permission, room, setting,
-    trigger, user, visitor, widget, ErrorBody, ErrorCode, ErrorStyle, Method,
+    agent, custom_field, department, inquiry, livechat_users, message, method, permission, room,
+    setting, transfer, trigger, user, visitor, widget, ErrorBody, ErrorCode, ErrorStyle, Method,
 };
 
 use crate::error::ApiError;
@@ -50,9 +50,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// [`openapi_document`] documents it.
 pub fn api(table: &mut impl Table) {
     use handlers::{
-        agent as agents, custom_field as fields, department as departments, livechat_users as team,
-        message as msg, method as bridge, permissions as grants, room as rooms, settings,
-        trigger as triggers, users, visitor as visitors, widget as widgets,
+        agent as agents, custom_field as fields, department as departments, inquiry as queue,
+        livechat_users as team, message as msg, method as bridge, permissions as grants,
+        room as rooms, settings, transfer as transfers, trigger as triggers, users,
+        visitor as visitors, widget as widgets,
     };
 
     table
@@ -118,7 +119,16 @@ pub fn api(table: &mut impl Table) {
         .add::<livechat_users::get::Request>(web::to(team::get))
         .add::<livechat_users::remove::Request>(web::to(team::remove))
         .add::<permission::list_all::Request>(web::to(grants::list_all))
-        .add::<permission::update::Request>(web::to(grants::update));
+        .add::<permission::update::Request>(web::to(grants::update))
+        .add::<inquiry::list::Request>(web::to(queue::list))
+        .add::<inquiry::queued_for_user::Request>(web::to(queue::queued_for_user))
+        .add::<inquiry::get_one::Request>(web::to(queue::get_one))
+        .add::<inquiry::take::Request>(web::to(queue::take))
+        .add::<inquiry::queue::Request>(web::to(queue::queue))
+        .add::<transfer::forward::Request>(web::to(transfers::forward))
+        .add::<transfer::switch::Request>(web::to(transfers::switch))
+        .add::<transfer::history::Request>(web::to(transfers::history))
+        .add::<transfer::join::Request>(web::to(transfers::join));
 }
 
 /// The OpenAPI document of [`api`].

@@ -65,6 +65,11 @@ impl Values {
         }
     }
 
+    /// Whether agents take chats from the queue themselves (`Manual_Selection`).
+    pub fn manual_routing(&self) -> bool {
+        self.text(registry::ROUTING_METHOD) == registry::MANUAL_SELECTION
+    }
+
     /// A text's value (`""` for an id that is not a text).
     pub fn text(&self, id: &str) -> &str {
         match self.values.get(id) {

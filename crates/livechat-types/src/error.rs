@@ -52,6 +52,32 @@ pub enum ErrorCode {
     NotAllowedToCloseConversation,
     /// The offline form is switched off (`Livechat_display_offline_form`).
     OfflineFormDisabled,
+    /// No such inquiry, or none the caller may take (Meteor style).
+    ErrorNotFound,
+    /// Someone took the inquiry first (Meteor style).
+    InquiryTaken,
+    /// The agent who would take the inquiry is not available (Meteor style).
+    AgentStatusServiceOffline,
+    /// The agent given to take an inquiry is not one.
+    TheUserIsInvalid,
+    /// No such room, or not one the caller may hand on or join.
+    ErrorInvalidRoom,
+    /// The room to forward is closed.
+    ConversationAlreadyClosed,
+    /// The agent to forward to is not available.
+    UserIsOffline,
+    /// The agent to forward to serves the room already.
+    SelectedAgentIsRoomAgent,
+    /// The agent to forward to is not in the department given.
+    UserNotInDepartment,
+    /// The department to forward to is the room's already.
+    ForwardingToSameDepartment,
+    /// Nobody in the department to forward to is available.
+    NoAgentsAvailableInDepartment,
+    /// Not allowed here (switching departments, joining a served chat).
+    NotAllowed,
+    /// Out of the caller's reach.
+    NotAuthorized,
     /// The request's parameters are malformed.
     InvalidParams,
     /// A username or e-mail address is taken already (Meteor style, with a reason).
@@ -112,6 +138,22 @@ impl ErrorCode {
         (Self::OmnichannelDisabled, "error-omnichannel-is-disabled"),
         (Self::NotAllowedToCloseConversation, "error-not-allowed-to-close-conversation"),
         (Self::OfflineFormDisabled, "error-offline-form-disabled"),
+        (Self::ErrorNotFound, "error-not-found"),
+        (Self::InquiryTaken, "error-inquiry-taken"),
+        (Self::AgentStatusServiceOffline, "error-agent-status-service-offline"),
+        (Self::TheUserIsInvalid, "The user is invalid"),
+        (Self::ErrorInvalidRoom, "error-invalid-room"),
+        (Self::ConversationAlreadyClosed, "This_conversation_is_already_closed"),
+        (Self::UserIsOffline, "error-user-is-offline"),
+        (Self::SelectedAgentIsRoomAgent, "error-selected-agent-room-agent-are-same"),
+        (Self::UserNotInDepartment, "error-user-not-belong-to-department"),
+        (Self::ForwardingToSameDepartment, "error-forwarding-chat-same-department"),
+        (
+            Self::NoAgentsAvailableInDepartment,
+            "error-no-agents-available-for-service-on-department",
+        ),
+        (Self::NotAllowed, "error-not-allowed"),
+        (Self::NotAuthorized, "error-not-authorized"),
         (Self::InvalidParams, "invalid-params"),
         (Self::FieldUnavailable, "error-field-unavailable"),
         (Self::InvalidUser, "error-invalid-user"),

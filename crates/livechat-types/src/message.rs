@@ -41,9 +41,13 @@ pub struct Message {
     /// Who edited it last.
     #[serde(rename = "editedBy", default, skip_serializing_if = "Option::is_none")]
     pub edited_by: Option<UserRef>,
-    /// System message type: `livechat-started`, `uj`, `livechat-close`.
+    /// System message type: `livechat-started`, `uj`, `ul`, `livechat-close`,
+    /// `livechat_transfer_history`.
     #[serde(rename = "t", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// What a `livechat_transfer_history` message records.
+    #[serde(rename = "transferData", default, skip_serializing_if = "Option::is_none")]
+    pub transfer_data: Option<crate::transfer::TransferData>,
 }
 
 /// A message's author.

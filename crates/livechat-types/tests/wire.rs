@@ -49,6 +49,7 @@ fn sample_message(text: &str) -> Message {
         edited_at: None,
         edited_by: None,
         kind: None,
+        transfer_data: None,
     }
 }
 

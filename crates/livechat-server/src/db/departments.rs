@@ -297,6 +297,11 @@ pub fn agents(
     Ok((agents, total))
 }
 
+/// Every department's `(id, name)`.
+pub fn names(conn: &mut DbConn) -> Result<Vec<(String, String)>> {
+    departments::table.select((departments::id, departments::name)).load(conn).map_err(Into::into)
+}
+
 /// The departments user `user_id` is an agent of.
 pub fn of_user(conn: &mut DbConn, user_id: &str) -> Result<Vec<String>> {
     department_agents::table

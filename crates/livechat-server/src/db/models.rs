@@ -176,6 +176,7 @@ impl MessageRow {
             updated_at: Timestamp(self.updated_at),
             edited_at: self.edited_at.map(Timestamp),
             edited_by,
+            transfer_data: transfer_data(self.kind.as_deref(), self.data.as_deref()),
             kind: self.kind,
         }
     }
@@ -202,7 +203,19 @@ impl MessageRow {
                 }
                 _ => None,
             },
+            transfer_data: transfer_data(self.kind.as_deref(), self.data.as_deref()),
             kind: self.kind.clone(),
         }
+    }
+}
+
+/// The `transferData` a message of `kind` carries in `data`, if any.
+fn transfer_data(
+    kind: Option<&str>,
+    data: Option<&str>,
+) -> Option<livechat_types::transfer::TransferData> {
+    match (kind, data) {
+        (Some(crate::queue::TRANSFER_KIND), Some(data)) => serde_json::from_str(data).ok(),
+        _ => None,
     }
 }

@@ -358,3 +358,195 @@ pub fn pages(conn: &mut DbConn, rid: &str) -> Result<Vec<PageRow>> {
         .load(conn)
         .map_err(Into::into)
 }
+
+/// Which queues to read.
+#[derive(Clone, Copy, Debug)]
+pub enum Queues<'a> {
+    /// Every queue (managers).
+    All,
+    /// One queue: a department's, or the general one (`None`).
+    Of(Option<&'a str>),
+    /// The general queue and those of these departments (an agent's).
+    Visible(&'a [String]),
+}
+
+/// A page of queued rooms (open, nobody serves them) with their visitors, longest waiting
+/// first, and how many there are in all.
+pub fn queue_page(
+    conn: &mut DbConn,
+    queues: Queues<'_>,
+    offset: i64,
+    count: i64,
+) -> Result<(Vec<(RoomRow, super::models::VisitorRow)>, i64)> {
+    use super::models::VisitorRow;
+    use super::schema::visitors;
+
+    let query = || {
+        let mut query = rooms::table
+            .inner_join(visitors::table)
+            .filter(rooms::open.eq(true))
+            .filter(rooms::served_by_id.is_null())
+            .into_boxed();
+        query = match queues {
+            Queues::All => query,
+            Queues::Of(Some(department)) => {
+                query.filter(rooms::department_id.eq(department.to_owned()))
+            }
+            Queues::Of(None) => query.filter(rooms::department_id.is_null()),
+            Queues::Visible(departments) => query.filter(
+                rooms::department_id
+                    .is_null()
+                    .or(rooms::department_id.eq_any(departments.to_vec()).assume_not_null()),
+            ),
+        };
+        query
+    };
+    let total = query().count().get_result(conn)?;
+    let page = query()
+        .order((rooms::queued_at.asc(), rooms::id.asc()))
+        .offset(offset)
+        .limit(count)
+        .select((RoomRow::as_select(), VisitorRow::as_select()))
+        .load(conn)?;
+    Ok((page, total))
+}
+
+/// The ids of the rooms waiting in one queue (a department's, or the general one), longest
+/// waiting first, at most `limit`.
+pub fn queue_ids(conn: &mut DbConn, department: Option<&str>, limit: i64) -> Result<Vec<String>> {
+    let mut query = rooms::table
+        .filter(rooms::open.eq(true))
+        .filter(rooms::served_by_id.is_null())
+        .into_boxed();
+    query = match department {
+        Some(department) => query.filter(rooms::department_id.eq(department.to_owned())),
+        None => query.filter(rooms::department_id.is_null()),
+    };
+    query
+        .order((rooms::queued_at.asc(), rooms::id.asc()))
+        .limit(limit)
+        .select(rooms::id)
+        .load(conn)
+        .map_err(Into::into)
+}
+
+/// A queued room's place in its queue, from 1.
+pub fn spot(conn: &mut DbConn, room: &RoomRow) -> Result<i64> {
+    let mut ahead = rooms::table
+        .filter(rooms::open.eq(true))
+        .filter(rooms::served_by_id.is_null())
+        .filter(
+            rooms::queued_at
+                .lt(room.queued_at)
+                .or(rooms::queued_at.eq(room.queued_at).and(rooms::id.lt(room.id.clone()))),
+        )
+        .into_boxed();
+    ahead = match &room.department_id {
+        Some(department) => ahead.filter(rooms::department_id.eq(department.clone())),
+        None => ahead.filter(rooms::department_id.is_null()),
+    };
+    let ahead: i64 = ahead.count().get_result(conn)?;
+    Ok(ahead + 1)
+}
+
+/// Gives room `id` to an agent, whoever served it before (a transfer; the caller holds the
+/// room's lock).
+pub fn reassign(
+    conn: &mut DbConn,
+    id: &str,
+    agent_id: &str,
+    agent_username: &str,
+    at: i64,
+) -> Result<()> {
+    diesel::update(rooms::table.find(id))
+        .set((
+            rooms::served_by_id.eq(agent_id),
+            rooms::served_by_username.eq(agent_username),
+            rooms::served_at.eq(at),
+            rooms::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Puts room `id` back into its queue (the caller holds the room's lock): nobody serves it,
+/// and it waits from `at`.
+pub fn unassign(conn: &mut DbConn, id: &str, at: i64) -> Result<()> {
+    diesel::update(rooms::table.find(id))
+        .set((
+            rooms::served_by_id.eq(None::<String>),
+            rooms::served_by_username.eq(None::<String>),
+            rooms::served_at.eq(None::<i64>),
+            rooms::queued_at.eq(at),
+            rooms::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Moves room `id` to `department` (`None`: no department; the caller holds the room's lock).
+pub fn set_department(
+    conn: &mut DbConn,
+    id: &str,
+    department: Option<&str>,
+    at: i64,
+) -> Result<()> {
+    diesel::update(rooms::table.find(id))
+        .set((rooms::department_id.eq(department), rooms::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The text of the visitor's first message in room `rid`, if it wrote one.
+pub fn first_visitor_message(conn: &mut DbConn, rid: &str) -> Result<Option<String>> {
+    use super::schema::messages;
+    messages::table
+        .filter(messages::rid.eq(rid))
+        .filter(messages::visitor_id.is_not_null())
+        .filter(messages::kind.is_null())
+        .filter(messages::deleted.eq(false))
+        .order((messages::ts.asc(), messages::id.asc()))
+        .select(messages::msg)
+        .first(conn)
+        .optional()
+        .map_err(Into::into)
+}
+
+/// Open rooms served per agent and department: `(agent id, department id, chats)`.
+pub fn loads(conn: &mut DbConn) -> Result<Vec<(String, Option<String>, i64)>> {
+    let rows: Vec<(Option<String>, Option<String>, i64)> = rooms::table
+        .filter(rooms::open.eq(true))
+        .filter(rooms::served_by_id.is_not_null())
+        .group_by((rooms::served_by_id, rooms::department_id))
+        .select((rooms::served_by_id, rooms::department_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(agent, department, chats)| Some((agent?, department, chats)))
+        .collect())
+}
+
+/// The `livechat_transfer_history` messages of room `rid` (their `data`), oldest first, and
+/// how many there are.
+pub fn transfers(
+    conn: &mut DbConn,
+    rid: &str,
+    offset: i64,
+    count: i64,
+) -> Result<(Vec<String>, i64)> {
+    use super::schema::messages;
+    let query = || {
+        messages::table
+            .filter(messages::rid.eq(rid))
+            .filter(messages::kind.eq(crate::queue::TRANSFER_KIND))
+            .filter(messages::data.is_not_null())
+    };
+    let total = query().count().get_result(conn)?;
+    let page: Vec<Option<String>> = query()
+        .order((messages::ts.asc(), messages::id.asc()))
+        .offset(offset)
+        .limit(count)
+        .select(messages::data)
+        .load(conn)?;
+    Ok((page.into_iter().flatten().collect(), total))
+}

@@ -72,11 +72,24 @@ impl UserRow {
     }
 
     /// Whether this user may see `room` (read it, hear its events): the rooms it may act
-    /// in, and for agents the queue (open rooms nobody serves yet, which it may be given).
-    /// The one answer for REST reads and for realtime subscriptions, asked again on every
-    /// event.
-    pub fn may_see(&self, room: &RoomRow) -> bool {
-        self.may_act_in(room) || (self.is_agent() && room.open && room.served_by_id.is_none())
+    /// in, and for agents the queue they may take from (open rooms nobody serves yet, of one
+    /// of `departments`, the ones this user belongs to, or of none). The one answer for REST
+    /// reads and for realtime subscriptions, asked again on every event.
+    pub fn may_see(&self, room: &RoomRow, departments: &[String]) -> bool {
+        self.may_act_in(room)
+            || (room.open
+                && room.served_by_id.is_none()
+                && self.sees_queue_of(room.department_id.as_deref(), departments))
+    }
+
+    /// Whether this user sees the queue of `department` (`None`: the general queue), given
+    /// the departments it belongs to: managers and admins every queue, agents those of their
+    /// departments and the general one.
+    pub fn sees_queue_of(&self, department: Option<&str>, departments: &[String]) -> bool {
+        self.sees_every_room()
+            || (self.is_agent()
+                && department
+                    .map_or(true, |department| departments.iter().any(|d| d == department)))
     }
 
     /// Presence as the widget draws it (`online`, `away`, `busy`, `offline`).
@@ -130,6 +143,18 @@ pub fn insert(conn: &mut DbConn, row: &UserRow) -> Result<()> {
 /// The user with this id.
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>> {
     users::table.find(id).select(UserRow::as_select()).first(conn).optional().map_err(Into::into)
+}
+
+/// The users of `ids` that exist.
+pub fn find_all(conn: &mut DbConn, ids: &[String]) -> Result<Vec<UserRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select(UserRow::as_select())
+        .load(conn)
+        .map_err(Into::into)
 }
 
 /// The user with this username, ignoring case (usernames are unique ignoring case: the

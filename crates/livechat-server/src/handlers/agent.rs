@@ -17,7 +17,7 @@ use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{path_param, Body, Query};
 use crate::limits::ClientIp;
-use crate::{permissions, routing, validate, AppState};
+use crate::{permissions, validate, AppState};
 
 /// `POST /api/v1/login`
 pub async fn login(
@@ -120,9 +120,7 @@ pub async fn set_status(
     state.write(Key::User(agent_id.clone()), set).await?;
     if available {
         // One write per queued room: routing never holds the agent's row and a room's at once.
-        for assignment in routing::drain_queue(&state.db).await? {
-            state.realtime.room_routed(&assignment);
-        }
+        super::drain_queue(&state).await;
     }
     state.realtime.agent_status_changed(&agent_id);
     ok(status::Response { status: req.status })

@@ -216,8 +216,14 @@ pub async fn history(
                     }
                     false
                 }
-                (None, Some(Agent(agent))) => db::rooms::find(conn, room_id.as_str())?
-                    .is_some_and(|room| agent.may_see(&room)),
+                (None, Some(Agent(agent))) => match db::rooms::find(conn, room_id.as_str())? {
+                    Some(room) if agent.may_act_in(&room) => true,
+                    Some(room) => {
+                        let departments = db::departments::of_user(conn, &agent.id)?;
+                        agent.may_see(&room, &departments)
+                    }
+                    None => false,
+                },
                 (None, None) => false,
             };
             if !allowed {

@@ -1,6 +1,6 @@
 //! Rocket.Chat's method bridge (`method.call/:method`, `method.callAnon/:method`): the
-//! livechat methods its clients still call over REST, `livechat:saveDepartment` and
-//! `livechat:saveTrigger`. The call arrives as EJSON text in `message`; the outcome goes back
+//! livechat methods its clients still call over REST, `livechat:saveDepartment`,
+//! `livechat:saveTrigger` and `livechat:returnAsInquiry`. The call arrives as EJSON text in `message`; the outcome goes back
 //! the same way, a failure of the method as a Meteor error inside a 200 reply, as Rocket.Chat
 //! answers. Any other method is 404.
 
@@ -18,7 +18,8 @@ use crate::extract::{path_param, Body};
 use crate::AppState;
 
 /// The methods the bridge serves.
-const METHODS: &[&str] = &["livechat:saveDepartment", "livechat:saveTrigger"];
+const METHODS: &[&str] =
+    &["livechat:saveDepartment", "livechat:saveTrigger", "livechat:returnAsInquiry"];
 
 /// `POST /api/v1/method.call/{method}`
 pub async fn call(
@@ -134,6 +135,27 @@ async fn invoke(state: &AppState, user: &UserRow, call: &MethodCall) -> Result<V
             let req: trigger::save::Request = serde_json::from_value(arg(0))
                 .map_err(|err| ApiError::Params(format!("trigger: {err}")))?;
             super::trigger::store(state, req).await?;
+            Ok(Value::Bool(true))
+        }
+        // (rid, departmentId?)
+        "livechat:returnAsInquiry" => {
+            if !state.allows(user, crate::permissions::VIEW_L_ROOM).await? {
+                return Err(not_allowed());
+            }
+            let Value::String(rid) = arg(0) else {
+                return Err(ApiError::Params("the first parameter must be a room id".into()));
+            };
+            let department = match arg(1) {
+                Value::Null => None,
+                Value::String(id) if id.is_empty() => None,
+                Value::String(id) => Some(id),
+                _ => {
+                    return Err(ApiError::Params(
+                        "the second parameter must be a department id or null".into(),
+                    ))
+                }
+            };
+            super::transfer::return_as_inquiry(state, user, rid, department).await?;
             Ok(Value::Bool(true))
         }
         _ => Err(ErrorCode::NotFound.into()),

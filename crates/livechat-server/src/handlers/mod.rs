@@ -3,6 +3,7 @@
 pub mod agent;
 pub mod custom_field;
 pub mod department;
+pub mod inquiry;
 pub mod livechat_users;
 pub mod message;
 pub mod method;
@@ -10,6 +11,7 @@ pub mod ops;
 pub mod permissions;
 pub mod room;
 pub mod settings;
+pub mod transfer;
 pub mod trigger;
 pub mod users;
 pub mod visitor;
@@ -50,8 +52,14 @@ pub fn now() -> i64 {
 }
 
 /// Routes queued rooms to available agents (after agents or departments changed) and
-/// announces each assignment. A failure leaves the rooms queued for the next drain.
+/// announces each assignment; nothing with manual routing, where agents take them. A failure
+/// leaves the rooms queued for the next drain.
 pub async fn drain_queue(state: &crate::AppState) {
+    match state.settings().await {
+        Ok(settings) if settings.manual_routing() => return,
+        Ok(_) => {}
+        Err(_) => return,
+    }
     match crate::routing::drain_queue(&state.db).await {
         Ok(routed) => {
             for assignment in routed {

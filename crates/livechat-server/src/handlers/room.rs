@@ -56,13 +56,28 @@ pub async fn open(
     }
     let key = Key::Visitor(visitor.token.clone());
     let require_agent = state.config.require_online_agent;
+    let manual = state.settings().await?.manual_routing();
+    let opening = Opening { source, require_agent, manual };
     let (visitor, room, new_room, routed) = state
-        .write(key, move |conn: &mut DbConn| open_room(conn, visitor, source, require_agent, now()))
+        .write(key, move |conn: &mut DbConn| open_room(conn, visitor, &opening, now()))
         .await?;
-    if let Some(routed) = &routed {
-        state.realtime.room_routed(routed);
+    match &routed {
+        Some(routed) => state.realtime.room_routed(routed),
+        // Queued: agents watching the queue hear of it.
+        None if new_room => state.realtime.room_changed(&room.id),
+        None => {}
     }
     ok(open::Response { room: room.to_wire(&visitor, true), new_room })
+}
+
+/// How a room opens.
+struct Opening {
+    /// `widget` or `api`.
+    source: &'static str,
+    /// Refuse to open without an available agent (`--require-online-agent`).
+    require_agent: bool,
+    /// Routing is manual: the room waits in the queue for an agent to take it.
+    manual: bool,
 }
 
 /// Opens a room for `visitor` unless it has one; the partial unique index decides races.
@@ -71,8 +86,7 @@ pub async fn open(
 fn open_room(
     conn: &mut DbConn,
     visitor: VisitorRow,
-    source: &'static str,
-    require_agent: bool,
+    opening: &Opening,
     now: i64,
 ) -> Result<(VisitorRow, RoomRow, bool, Option<routing::Routed>), ApiError> {
     // The visitor may have been removed since the read.
@@ -98,7 +112,7 @@ fn open_room(
         closed_by_id: None,
         closed_by_username: None,
         closer: None,
-        source_type: source.to_owned(),
+        source_type: opening.source.to_owned(),
         updated_at: now,
         queued_at: now,
         tags: "[]".to_owned(),
@@ -129,8 +143,14 @@ fn open_room(
     let started = db::messages::store(conn, &started)?.map_err(|refusal| {
         anyhow::format_err!("a new room refused its first message: {refusal:?}")
     })?;
-    let routed = routing::route(conn, &room, now)?;
-    if routed.is_none() && require_agent {
+    let (routed, staffed) = if opening.manual {
+        (None, !opening.require_agent || db::users::any_available(conn)?)
+    } else {
+        let routed = routing::route(conn, &room, now)?;
+        let staffed = routed.is_some();
+        (routed, staffed)
+    };
+    if opening.require_agent && !staffed {
         // Rolls back this write's savepoint: nothing was stored.
         return Err(ErrorCode::NoAgentOnline.into());
     }
@@ -222,7 +242,7 @@ pub async fn config(
     let department = query.department.filter(|id| !id.is_empty() && id.len() <= 64);
     let settings = state.settings().await?;
     let view = settings.agent_view();
-    let ((online, departments, custom_fields, triggers), guest, room, agent) = state
+    let ((online, departments, custom_fields, triggers), guest, (room, queue_info), agent) = state
         .read(move |conn| {
             // With a department, `online` is about its agents only.
             let online = match &department {
@@ -237,9 +257,9 @@ pub async fn config(
                 db::custom_fields::form(conn)?,
                 db::triggers::enabled(conn)?,
             );
-            let Some(token) = token else { return Ok((online, None, None, None)) };
+            let Some(token) = token else { return Ok((online, None, (None, None), None)) };
             let Some(visitor) = db::visitors::find_by_token(conn, token.as_str())? else {
-                return Ok((online, None, None, None));
+                return Ok((online, None, (None, None), None));
             };
             let room = db::rooms::find_open_of_visitor(conn, &visitor.id)?;
             let agent = match room.as_ref().and_then(|room| room.served_by_id.as_deref()) {
@@ -247,9 +267,15 @@ pub async fn config(
                 None => None,
             };
             let agent = agent.map(|agent| agent.to_public(view));
+            let queue_info = match &room {
+                Some(room) if room.served_by_id.is_none() => {
+                    Some(config::QueueInfo { spot: db::rooms::spot(conn, room)? })
+                }
+                _ => None,
+            };
             let room = room.map(|room| room.to_wire(&visitor, true));
             let fields = db::visitors::fields(conn, &visitor.id)?;
-            Ok((online, Some(visitor.to_wire(fields)), room, agent))
+            Ok((online, Some(visitor.to_wire(fields)), (room, queue_info), agent))
         })
         .await?;
     let config = config::Config {
@@ -265,6 +291,7 @@ pub async fn config(
         guest,
         room,
         agent,
+        queue_info,
     };
     ok(config::Response { config })
 }
@@ -273,7 +300,7 @@ pub async fn config(
 fn widget_settings(settings: &Values, max_chars: usize) -> Map<String, Value> {
     object(json!({
         "registrationForm": settings.flag(registry::REGISTRATION_FORM),
-        "allowSwitchingDepartments": false,
+        "allowSwitchingDepartments": settings.flag(registry::ALLOW_SWITCHING_DEPARTMENTS),
         "nameFieldRegistrationForm": settings.flag(registry::NAME_FIELD_REGISTRATION_FORM),
         "emailFieldRegistrationForm": settings.flag(registry::EMAIL_FIELD_REGISTRATION_FORM),
         "displayOfflineForm": settings.flag(registry::DISPLAY_OFFLINE_FORM),

@@ -230,9 +230,7 @@ async fn announce_taken(state: &AppState, taken: &Taken) -> Result<(), ApiError>
         state.realtime.message_changed(&requeued.room_id, &requeued.left_id);
     }
     if !taken.requeued.is_empty() {
-        for assignment in routing::drain_queue(&state.db).await? {
-            state.realtime.room_routed(&assignment);
-        }
+        super::drain_queue(state).await;
     }
     Ok(())
 }

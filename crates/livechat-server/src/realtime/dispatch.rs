@@ -10,6 +10,8 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use livechat_types::inquiry::InquiryEvent;
+
 use super::hub::{Frame, Hub, Topic};
 use super::{ddp, Notification};
 use crate::db::models::RoomRow;
@@ -19,6 +21,9 @@ use crate::settings::Settings;
 
 /// How many notifications are handled with one pooled connection.
 const BATCH: usize = 256;
+/// How many visitors of one queue hear their place when it changes (the rest hear it when
+/// they move up).
+const SPOTS: i64 = 1000;
 
 type PooledConn = r2d2::PooledConnection<DbManager>;
 
@@ -120,28 +125,40 @@ impl Dispatcher {
             }
             Notification::Room { rid } => {
                 let topics = Topic::all_of(&rid);
-                if !topics.iter().any(|topic| self.hub.has_subscribers(topic)) {
-                    return;
-                }
+                let heard = topics.iter().any(|topic| self.hub.has_subscribers(topic));
+                let queues = self.hub.queue_topics();
                 let settings = &self.settings;
                 match self.read(conn, |conn| room_event(conn, &rid, settings)) {
                     Some(Some((room, event))) => {
-                        // Whoever may no longer see the room stops hearing it, first.
-                        self.hub.recheck_room(&room);
-                        let topic = Topic::livechat(&rid);
-                        if let Some(event) = event {
-                            let frame = topic.changed(json!([event]));
-                            self.hub.publish(&topic, &frame, None);
+                        if heard {
+                            // Whoever may no longer see the room stops hearing it, first.
+                            self.hub.recheck_room(&room);
+                            let topic = Topic::livechat(&rid);
+                            if let Some(event) = event {
+                                let frame = topic.changed(json!([event]));
+                                self.hub.publish(&topic, &frame, None);
+                            }
+                        }
+                        if !queues.is_empty() {
+                            self.publish_inquiry(conn, &room, &queues);
+                        }
+                        // It joined or left its queue, or changed in it: the places there.
+                        self.publish_spots(conn, room.department_id.as_deref());
+                    }
+                    Some(None) => {
+                        let frame = json!([{ "_id": rid, "rid": rid, "type": "removed" }]);
+                        for topic in &queues {
+                            self.hub.publish(topic, &topic.changed(frame.clone()), None);
                         }
                     }
-                    Some(None) => {}
                     None => {
-                        for topic in &topics {
+                        for topic in topics.iter().chain(&queues) {
                             self.hub.kick_topic(topic);
                         }
                     }
                 }
             }
+            Notification::Queue { department } => self.publish_spots(conn, department.as_deref()),
             Notification::Permissions => self.permissions.invalidate(),
             Notification::User { user } => {
                 sweep(&self.hub, &self.pool, self.token_lifetime_ms, Some(&user));
@@ -173,6 +190,54 @@ impl Dispatcher {
         }
     }
 
+    /// Tells the queue observers where `room` stands: `added` to the queue it waits in,
+    /// `removed` (only its ids) from every other queue.
+    fn publish_inquiry(&self, conn: &mut Option<PooledConn>, room: &RoomRow, queues: &[Topic]) {
+        let waiting = room.open && room.served_by_id.is_none();
+        let home = Topic::queue(room.department_id.as_deref());
+        let added = if waiting && queues.contains(&home) {
+            let read = self.read(conn, |conn| {
+                let Some(visitor) = db::visitors::find(conn, &room.visitor_id)? else {
+                    return Ok(None);
+                };
+                let message = db::rooms::first_visitor_message(conn, &room.id)?.unwrap_or_default();
+                Ok(Some(crate::queue::inquiry(room, &visitor, message)))
+            });
+            read.flatten()
+        } else {
+            None
+        };
+        let removed = json!([{ "_id": room.id, "rid": room.id, "type": "removed" }]);
+        for topic in queues {
+            match &added {
+                Some(inquiry) if *topic == home => {
+                    let event = InquiryEvent { inquiry: inquiry.clone(), kind: "added".into() };
+                    let frame = topic.changed(json!([event]));
+                    self.hub.publish_to_queue(topic, &frame);
+                }
+                _ => {
+                    self.hub.publish(topic, &topic.changed(removed.clone()), None);
+                }
+            }
+        }
+    }
+
+    /// Tells the visitors waiting in the queue of `department` their places (`queueData`),
+    /// those whose room someone listens to on this instance.
+    fn publish_spots(&self, conn: &mut Option<PooledConn>, department: Option<&str>) {
+        let Some(waiting) = self.read(conn, |conn| db::rooms::queue_ids(conn, department, SPOTS))
+        else {
+            return;
+        };
+        for (index, rid) in waiting.iter().enumerate() {
+            let topic = Topic::livechat(rid);
+            if self.hub.has_subscribers(&topic) {
+                let event = json!([{ "type": "queueData", "data": { "spot": index + 1 } }]);
+                self.hub.publish(&topic, &topic.changed(event), None);
+            }
+        }
+    }
+
     /// Runs `read` on the batch's connection; `None` when the database failed (the
     /// connection is then given back, and the next read checks out a fresh one).
     fn read<T>(
@@ -201,14 +266,18 @@ impl Dispatcher {
     }
 }
 
-/// Room `rid` and its `stream-livechat-room` event: `agentData` when an agent serves it.
+/// Room `rid` and its `stream-livechat-room` event: `agentData` when an agent serves it,
+/// `agentData` without data when it waits in a queue again.
 fn room_event(
     conn: &mut db::DbConn,
     rid: &str,
     settings: &Settings,
 ) -> db::Result<Option<(RoomRow, Option<Value>)>> {
     let Some(room) = db::rooms::find(conn, rid)? else { return Ok(None) };
-    let Some(agent_id) = room.served_by_id.clone() else { return Ok(Some((room, None))) };
+    let Some(agent_id) = room.served_by_id.clone() else {
+        let event = room.open.then(|| json!({ "type": "agentData" }));
+        return Ok(Some((room, event)));
+    };
     let agent = db::users::find(conn, &agent_id)?;
     let view = settings.load(conn)?.agent_view();
     let event = agent.map(|agent| json!({ "type": "agentData", "data": ddp::agent(&agent, view) }));
@@ -259,14 +328,25 @@ pub(super) fn sweep(hub: &Hub, pool: &DbPool, token_lifetime_ms: i64, of_user: O
         let now = livechat_types::Timestamp::now().as_millis();
         let not_before = now.saturating_sub(token_lifetime_ms);
         let valid = db::users::find_by_tokens(&mut conn, &hashes, not_before)?;
+        let mut users: Vec<String> = valid.iter().map(|(_, user)| user.id.clone()).collect();
+        users.sort();
+        users.dedup();
+        let memberships = db::departments::of_users(&mut conn, &users)?;
         let mut changed = Vec::new();
         for (socket, hash, user_id) in &logins {
             let user = valid
                 .iter()
                 .find(|(valid_hash, user)| valid_hash == hash && user.id == *user_id)
-                .map(|(_, user)| user.clone());
+                .map(|(_, user)| {
+                    let departments: Vec<String> = memberships
+                        .iter()
+                        .filter(|(member, _)| *member == user.id)
+                        .map(|(_, department)| department.clone())
+                        .collect();
+                    (user.clone(), departments)
+                });
             let rooms = match &user {
-                Some(user) if !hub.login_changed(*socket, user) => {
+                Some((user, departments)) if !hub.login_changed(*socket, user, departments) => {
                     hub.keep_login(*socket, user.clone());
                     continue;
                 }

@@ -32,6 +32,9 @@ pub enum Stream {
     NotifyRoom,
     /// `stream-livechat-room`: `agentData` and other room changes; the event name is the rid.
     LivechatRoom,
+    /// `stream-livechat-inquiry-queue-observer`: the queue, for agents; the event name is
+    /// `public` (the general queue) or `department/<id>`.
+    InquiryQueue,
 }
 
 impl Stream {
@@ -41,12 +44,13 @@ impl Stream {
             Self::RoomMessages => "stream-room-messages",
             Self::NotifyRoom => "stream-notify-room",
             Self::LivechatRoom => "stream-livechat-room",
+            Self::InquiryQueue => "stream-livechat-inquiry-queue-observer",
         }
     }
 
     /// The stream with this DDP name, if this server publishes it.
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::RoomMessages, Self::NotifyRoom, Self::LivechatRoom]
+        [Self::RoomMessages, Self::NotifyRoom, Self::LivechatRoom, Self::InquiryQueue]
             .into_iter()
             .find(|stream| stream.name() == name)
     }
@@ -77,16 +81,35 @@ impl Topic {
         Self { stream: Stream::LivechatRoom, event: rid.to_owned() }
     }
 
+    /// The queue of `department` (`None`: the general queue) on the inquiry-queue stream.
+    pub fn queue(department: Option<&str>) -> Self {
+        let event = department.map_or_else(|| "public".to_owned(), |id| format!("department/{id}"));
+        Self { stream: Stream::InquiryQueue, event }
+    }
+
+    /// The department whose queue this topic is (`Some(None)`: the general queue); `None`
+    /// when it is no queue topic.
+    pub fn queue_department(&self) -> Option<Option<&str>> {
+        if self.stream != Stream::InquiryQueue {
+            return None;
+        }
+        match self.event.as_str() {
+            "public" => Some(None),
+            event => event.strip_prefix("department/").filter(|id| !id.is_empty()).map(Some),
+        }
+    }
+
     /// The DDP frame of an event on this topic.
     pub fn changed(&self, args: serde_json::Value) -> Frame {
         super::ddp::changed(self.stream.name(), &self.event, args)
     }
 
-    /// The room this topic is about.
+    /// The room this topic is about (`""` for the queue's).
     pub fn room(&self) -> &str {
         match self.stream {
             Stream::NotifyRoom => self.event.split_once('/').map_or("", |(rid, _)| rid),
             Stream::RoomMessages | Stream::LivechatRoom => &self.event,
+            Stream::InquiryQueue => "",
         }
     }
 
@@ -118,6 +141,8 @@ pub struct Login {
     pub user: UserRow,
     /// The hash of the auth token it logged in with.
     pub token_hash: String,
+    /// The departments the user belongs to, as last read (agents see their queues).
+    pub departments: Vec<String>,
 }
 
 /// One subscription of a socket.
@@ -197,18 +222,41 @@ impl Inner {
     /// are looked at, unless `room` is `None`.
     fn revoke(&mut self, id: u64, room: Option<&RoomRow>) {
         let Some(socket) = self.sockets.get(&id) else { return };
-        let user = socket.login.as_ref().map(|login| &login.user);
+        let login = socket.login.as_ref();
         let ended: Vec<String> = socket
             .subs
             .iter()
             .filter(|(_, sub)| sub.grant == Grant::User)
             .filter(|(_, sub)| match room {
                 Some(room) => {
-                    sub.topic.room() == room.id && !user.is_some_and(|user| user.may_see(room))
+                    sub.topic.room() == room.id
+                        && !login.is_some_and(|login| login.user.may_see(room, &login.departments))
                 }
                 None => true,
             })
             .map(|(name, _)| name.clone())
+            .collect();
+        for sub in ended {
+            self.end(id, &sub, Some(revoked()));
+        }
+    }
+}
+
+impl Inner {
+    /// Ends every queue subscription of socket `id` whose login may no longer see that
+    /// queue (it left the department, lost its role, logged out).
+    fn revoke_queues(&mut self, id: u64) {
+        let Some(socket) = self.sockets.get(&id) else { return };
+        let login = socket.login.as_ref();
+        let ended: Vec<String> = socket
+            .subs
+            .iter()
+            .filter_map(|(name, sub)| {
+                let department = sub.topic.queue_department()?;
+                let sees = login
+                    .is_some_and(|login| login.user.sees_queue_of(department, &login.departments));
+                (!sees).then(|| name.clone())
+            })
             .collect();
         for sub in ended {
             self.end(id, &sub, Some(revoked()));
@@ -294,7 +342,8 @@ impl Hub {
         }
     }
 
-    /// Logs socket `id` out: every subscription granted through its login ends.
+    /// Logs socket `id` out: every subscription granted through its login ends (queue
+    /// subscriptions are granted through it too).
     pub fn log_out(&self, id: u64) {
         let mut inner = self.lock();
         inner.revoke(id, None);
@@ -306,6 +355,36 @@ impl Hub {
     /// The agent logged in on socket `id`, as last read.
     pub fn login(&self, id: u64) -> Option<UserRow> {
         self.lock().sockets.get(&id)?.login.as_ref().map(|login| login.user.clone())
+    }
+
+    /// The agent logged in on socket `id` and its departments, as last read.
+    pub fn login_with_departments(&self, id: u64) -> Option<(UserRow, Vec<String>)> {
+        let inner = self.lock();
+        let login = inner.sockets.get(&id)?.login.as_ref()?;
+        Some((login.user.clone(), login.departments.clone()))
+    }
+
+    /// The queue topics someone listens to.
+    pub fn queue_topics(&self) -> Vec<Topic> {
+        let inner = self.lock();
+        inner.topics.keys().filter(|topic| topic.stream == Stream::InquiryQueue).cloned().collect()
+    }
+
+    /// Queues `frame` for the subscribers of queue topic `topic` who may still see that
+    /// queue (the others' subscriptions end first).
+    pub fn publish_to_queue(&self, topic: &Topic, frame: &Frame) -> usize {
+        {
+            let mut inner = self.lock();
+            let members: Vec<u64> = inner
+                .topics
+                .get(topic)
+                .map(|members| members.iter().copied().collect())
+                .unwrap_or_default();
+            for id in members {
+                inner.revoke_queues(id);
+            }
+        }
+        self.publish(topic, frame, None)
     }
 
     /// Every login of this instance: `(socket, token hash, user id)`, optionally only those
@@ -323,13 +402,14 @@ impl Hub {
             .collect()
     }
 
-    /// Whether `user` differs from socket `id`'s login in what decides what it may see.
-    pub fn login_changed(&self, id: u64, user: &UserRow) -> bool {
+    /// Whether `user` (a member of `departments`) differs from socket `id`'s login in what
+    /// decides what it may see.
+    pub fn login_changed(&self, id: u64, user: &UserRow, departments: &[String]) -> bool {
         let inner = self.lock();
         let Some(login) = inner.sockets.get(&id).and_then(|socket| socket.login.as_ref()) else {
             return false;
         };
-        login.user.roles != user.roles
+        login.user.roles != user.roles || login.departments != departments
     }
 
     /// Keeps the fresh `user` of socket `id`'s login (nothing that decides access changed).
@@ -348,6 +428,7 @@ impl Hub {
             .values()
             .filter(|sub| sub.grant == Grant::User)
             .map(|sub| sub.topic.room().to_owned())
+            .filter(|room| !room.is_empty())
             .collect();
         rooms.sort();
         rooms.dedup();
@@ -357,9 +438,9 @@ impl Hub {
     /// Socket `id`'s login was read again: keeps the fresh user (`None`: the token is no
     /// longer valid, the socket is logged out), then ends what it may no longer see of
     /// `rooms`.
-    pub fn refresh_login(&self, id: u64, user: Option<UserRow>, rooms: &[RoomRow]) {
+    pub fn refresh_login(&self, id: u64, user: Option<(UserRow, Vec<String>)>, rooms: &[RoomRow]) {
         let mut inner = self.lock();
-        let Some(user) = user else {
+        let Some((user, departments)) = user else {
             inner.revoke(id, None);
             if let Some(socket) = inner.sockets.get_mut(&id) {
                 socket.login = None;
@@ -369,9 +450,11 @@ impl Hub {
         let Some(socket) = inner.sockets.get_mut(&id) else { return };
         let Some(login) = socket.login.as_mut() else { return };
         login.user = user;
+        login.departments = departments;
         for room in rooms {
             inner.revoke(id, Some(room));
         }
+        inner.revoke_queues(id);
     }
 
     /// Room `room` changed (its agent, its state): ends every subscription to it whose

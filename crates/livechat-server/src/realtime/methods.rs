@@ -71,11 +71,17 @@ impl Connection {
         let session = self
             .state
             .db
-            .read(move |conn| auth::session(conn, &resume, lifetime))
+            .read(move |conn| {
+                let Some(session) = auth::session(conn, &resume, lifetime)? else {
+                    return Ok(None);
+                };
+                let departments = db::departments::of_user(conn, &session.user.id)?;
+                Ok(Some((session, departments)))
+            })
             .await
             .map_err(server_error)?;
         // An expired token is refused like an unknown one.
-        let Some(session) = session else {
+        let Some((session, departments)) = session else {
             let reason = "You've been logged out by the server. Please log in again.";
             return Err(ddp::error(json!(403), reason));
         };
@@ -85,7 +91,8 @@ impl Connection {
             "tokenExpires": ddp::date(session.expires_at),
             "type": "resume",
         });
-        self.state.realtime.hub().log_in(self.hub.id, Login { user: session.user, token_hash });
+        let login = Login { user: session.user, token_hash, departments };
+        self.state.realtime.hub().log_in(self.hub.id, login);
         Ok(reply)
     }
 
@@ -130,11 +137,27 @@ impl Connection {
         let rid = match stream {
             Stream::NotifyRoom => event.split_once('/').map_or("", |(rid, _)| rid),
             Stream::RoomMessages | Stream::LivechatRoom => event,
+            Stream::InquiryQueue => "",
         };
         let hub = self.state.realtime.hub();
         if hub.subscriptions(self.hub.id) >= MAX_SUBSCRIPTIONS {
             let error = ddp::error(json!("too-many-subscriptions"), "Too many subscriptions");
             return self.send(&ddp::nosub(&id, Some(error))).await;
+        }
+        if stream == Stream::InquiryQueue {
+            // The queue of a department, or the general one, for agents who may take from it.
+            let topic = Topic { stream, event: event.to_owned() };
+            let login = hub.login_with_departments(self.hub.id);
+            let sees = topic.queue_department().is_some_and(|department| {
+                login
+                    .is_some_and(|(user, departments)| user.sees_queue_of(department, &departments))
+            });
+            if !sees {
+                return self.send(&ddp::nosub(&id, Some(not_allowed()))).await;
+            }
+            let sub = id.as_str().unwrap_or_default();
+            hub.subscribe(self.hub.id, sub, topic, Grant::User);
+            return self.send(&ddp::ready(&id)).await;
         }
         let token = params.iter().skip(1).find_map(token_of).or_else(|| self.visitor_token.clone());
         let grant = match self.viewer(rid, token).await {
@@ -145,8 +168,25 @@ impl Connection {
         let topic = Topic { stream, event: event.to_owned() };
         let sub = id.as_str().unwrap_or_default();
         // A false return means the socket was kicked; the loop closes it next.
-        self.state.realtime.hub().subscribe(self.hub.id, sub, topic, grant);
-        self.send(&ddp::ready(&id)).await
+        self.state.realtime.hub().subscribe(self.hub.id, sub, topic.clone(), grant);
+        self.send(&ddp::ready(&id)).await?;
+        if stream == Stream::LivechatRoom {
+            // A visitor waiting for an agent learns its place at once (the widget shows it).
+            let rid = rid.to_owned();
+            let spot = self.state.db.read(move |conn| {
+                Ok::<_, db::Error>(match db::rooms::find(conn, &rid)? {
+                    Some(room) if room.open && room.served_by_id.is_none() => {
+                        Some(db::rooms::spot(conn, &room)?)
+                    }
+                    _ => None,
+                })
+            });
+            if let Ok(Some(spot)) = spot.await {
+                let event = json!([{ "type": "queueData", "data": { "spot": spot } }]);
+                self.send(&topic.changed(event)).await?;
+            }
+        }
+        Ok(())
     }
 
     /// The username under which this connection may see room `rid`, if it may, and through
@@ -179,7 +219,9 @@ fn viewer(
             }
         }
     }
-    Ok(agent.filter(|agent| agent.may_see(&room)).map(|agent| (agent.username, Grant::User)))
+    let Some(agent) = agent else { return Ok(None) };
+    let departments = db::departments::of_user(conn, &agent.id)?;
+    Ok(agent.may_see(&room, &departments).then_some((agent.username, Grant::User)))
 }
 
 /// The visitor token in a subscription or method argument: `{token}` or `{visitorToken}`,

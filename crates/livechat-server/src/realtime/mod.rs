@@ -81,6 +81,12 @@ pub enum Notification {
     },
     /// Permissions changed: every instance drops its cached grants.
     Permissions,
+    /// The queue of `department` (`None`: the general queue) changed: its waiting visitors
+    /// hear their new places (`queueData`).
+    Queue {
+        /// The department.
+        department: Option<String>,
+    },
     /// Someone in room `rid` started or stopped typing.
     Typing {
         /// The room.
@@ -172,6 +178,12 @@ impl Realtime {
     /// instance's cache, which need not wait for the notification).
     pub fn permissions_changed(&self) {
         self.announce(Notification::Permissions);
+    }
+
+    /// The queue of `department` (`None`: the general queue) changed beyond the rooms
+    /// announced with [`Realtime::room_changed`] (a room left it for another queue).
+    pub fn queue_changed(&self, department: Option<&str>) {
+        self.announce(Notification::Queue { department: department.map(str::to_owned) });
     }
 
     /// A room got an agent (see [`routing::Routed`]): `agentData` and its `uj` message.

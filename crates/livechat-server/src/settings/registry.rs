@@ -90,8 +90,10 @@ pub const ALL: &[Definition] = &[
     honoured(REGISTRATION_FORM_MESSAGE, LONG_TEXT, T("")),
     honoured(TRANSCRIPT_MESSAGE, LONG_TEXT, T("")),
     honoured(DATA_PROCESSING_CONSENT_TEXT, LONG_TEXT, T("")),
+    // The queue and transfers (SPEC section 14).
+    honoured(ROUTING_METHOD, Kind::Choice(&[AUTO_SELECTION, MANUAL_SELECTION]), T(AUTO_SELECTION)),
+    honoured(ALLOW_SWITCHING_DEPARTMENTS, FLAG, B(true)),
     // Not yet: the features they govern do not exist.
-    later("Livechat_allow_switching_departments", FLAG, B(true)),
     later("Canned_Responses_Enable", FLAG, B(true)),
     later("FileUpload_Enabled", FLAG, B(true)),
     later("Livechat_fileupload_enabled", FLAG, B(true)),
@@ -112,11 +114,6 @@ pub const ALL: &[Definition] = &[
     later("Livechat_transcript_email_subject", TEXT, T("")),
     later("FileUpload_MediaTypeWhiteList", TEXT, T("")),
     later("FileUpload_MediaTypeBlackList", TEXT, T("image/svg+xml")),
-    later(
-        "Livechat_Routing_Method",
-        Kind::Choice(&["Auto_Selection", "Manual_Selection"]),
-        T("Auto_Selection"),
-    ),
     later("Livechat_http_timeout", Kind::Int { min: 1, max: 60_000 }, I(5000)),
     later("FileUpload_MaxFileSize", Kind::Int { min: 0, max: 1 << 30 }, I(104_857_600)),
 ];
@@ -163,6 +160,16 @@ pub const REGISTRATION_FORM_MESSAGE: &str = "Livechat_registration_form_message"
 pub const TRANSCRIPT_MESSAGE: &str = "Livechat_transcript_message";
 /// `Livechat_data_processing_consent_text`.
 pub const DATA_PROCESSING_CONSENT_TEXT: &str = "Livechat_data_processing_consent_text";
+
+/// `Livechat_Routing_Method`: [`AUTO_SELECTION`] or [`MANUAL_SELECTION`].
+pub const ROUTING_METHOD: &str = "Livechat_Routing_Method";
+/// Routing gives each chat to an agent.
+pub const AUTO_SELECTION: &str = "Auto_Selection";
+/// Chats wait in the queue until an agent takes them.
+pub const MANUAL_SELECTION: &str = "Manual_Selection";
+/// `Livechat_allow_switching_departments`: visitors may move their chat to another
+/// department (`livechat/room.transfer`).
+pub const ALLOW_SWITCHING_DEPARTMENTS: &str = "Livechat_allow_switching_departments";
 
 /// The honoured setting `id`, if it is one.
 pub fn honoured_setting(id: &str) -> Option<&'static Definition> {
@@ -236,7 +243,9 @@ mod tests {
             SHOW_AGENT_EMAIL,
             VISITORS_MAY_CLOSE,
             DEPARTMENT_REMOVAL,
+            ALLOW_SWITCHING_DEPARTMENTS,
         ];
+        let choices = [ROUTING_METHOD];
         let texts = [
             TITLE,
             TITLE_COLOR,
@@ -258,8 +267,13 @@ mod tests {
             let kind = honoured_setting(id).map(|d| d.kind);
             assert!(matches!(kind, Some(Kind::Text(_))), "{id}");
         }
+        for id in choices {
+            let kind = honoured_setting(id).map(|d| d.kind);
+            assert!(matches!(kind, Some(Kind::Choice(_))), "{id}");
+        }
         let honoured = ALL.iter().filter(|definition| definition.honoured).count();
-        assert_eq!(honoured, flags.len() + texts.len(), "an honoured setting nobody reads");
+        let named = flags.len() + choices.len() + texts.len();
+        assert_eq!(honoured, named, "an honoured setting nobody reads");
     }
 
     #[test]

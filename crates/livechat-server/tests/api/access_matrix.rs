@@ -204,6 +204,24 @@ fn agent_calls(agent: &AgentSession, rid: &str, mid: &str) -> Vec<Call> {
             Some(json!({"rid": rid, "comment": "closed by an intruder"})),
         ),
         Call::new("history", Method::GET, format!("/api/v1/livechat/messages.history/{rid}"), None),
+        Call::new(
+            "room.forward",
+            Method::POST,
+            "/api/v1/livechat/room.forward".into(),
+            Some(json!({"roomId": rid, "departmentId": "no-such-department"})),
+        ),
+        Call::new(
+            "transfer.history",
+            Method::GET,
+            format!("/api/v1/livechat/transfer.history/{rid}"),
+            None,
+        ),
+        Call::new(
+            "room.join",
+            Method::GET,
+            format!("/api/v1/livechat/room.join?roomId={rid}"),
+            None,
+        ),
     ]
     .into_iter()
     .map(|call| call.by(agent))

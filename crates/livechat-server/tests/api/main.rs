@@ -20,6 +20,7 @@ mod migrations;
 mod openapi;
 mod paths;
 mod permissions;
+mod queue;
 mod realtime;
 mod room;
 mod routing;
@@ -184,7 +185,12 @@ impl TestApp {
         let handle = server.handle();
         actix_web::rt::spawn(server);
         let base = format!("http://{}", addrs[0]);
-        let client = reqwest::Client::new();
+        // Idle connections are dropped before the server's keep-alive (5 s) closes them, so
+        // a request never races the server's close of the connection it reuses.
+        let client = reqwest::Client::builder()
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
+            .build()
+            .expect("HTTP client");
         openapi::load(&client, &base).await;
         Self { base, database_url: url, client, handle, _db: db }
     }

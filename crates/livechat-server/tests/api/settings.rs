@@ -105,7 +105,6 @@ async fn unknown_and_not_yet_honoured_ids_are_invalid_settings() {
         "livechat_enabled",
         // In SPEC section 15, but what it governs does not exist yet.
         "Livechat_webhookUrl",
-        "Livechat_Routing_Method",
         // A command-line flag governs this (`--message-max-chars`).
         "Livechat_message_character_limit",
     ] {

@@ -58,10 +58,21 @@ pub struct Config {
     /// The agent serving that room, or `{"hiddenInfo": true}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<crate::agent::AgentInfo>,
+    /// The room's place in its queue, while it waits for an agent.
+    #[serde(rename = "queueInfo", default, skip_serializing_if = "Option::is_none")]
+    pub queue_info: Option<QueueInfo>,
 }
 
 impl Endpoint for Request {
     const METHOD: Method = Method::Get;
     const ROUTE: &'static str = "/api/v1/livechat/config";
     type Response = Response;
+}
+
+/// Where a waiting room stands in its queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct QueueInfo {
+    /// Its place, from 1.
+    pub spot: i64,
 }

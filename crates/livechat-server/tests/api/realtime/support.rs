@@ -81,12 +81,14 @@ impl Ddp {
         }
     }
 
-    /// The next event on `collection` with event name `event`.
+    /// The next event on `collection` with event name `event`, other than a waiting
+    /// visitor's place in the queue (`queueData`, sent whenever the queue moves).
     pub async fn event(&mut self, collection: &str, event: &str) -> Value {
         self.next_where(|frame| {
             frame["msg"] == "changed"
                 && frame["collection"] == collection
                 && frame["fields"]["eventName"] == event
+                && frame["fields"]["args"][0]["type"] != "queueData"
         })
         .await
     }
