@@ -9,8 +9,8 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{http, web, HttpResponse, Resource, Route};
 use livechat_types::openapi::Documented;
 use livechat_types::{
-    agent, custom_field, department, livechat_users, message, method, permission, room, setting,
-    trigger, user, visitor, widget, ErrorBody, ErrorCode, ErrorStyle, Method,
+    agent, canned_response, custom_field, department, livechat_users, message, method, permission,
+    room, setting, tag, trigger, user, visitor, widget, ErrorBody, ErrorCode, ErrorStyle, Method,
 };
 
 use crate::error::ApiError;
@@ -50,9 +50,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// [`openapi_document`] documents it.
 pub fn api(table: &mut impl Table) {
     use handlers::{
-        agent as agents, custom_field as fields, department as departments, livechat_users as team,
-        message as msg, method as bridge, permissions as grants, room as rooms, settings,
-        trigger as triggers, users, visitor as visitors, widget as widgets,
+        agent as agents, canned_response as canned, custom_field as fields,
+        department as departments, livechat_users as team, message as msg, method as bridge,
+        permissions as grants, room as rooms, settings, tag as tags, trigger as triggers, users,
+        visitor as visitors, widget as widgets,
     };
 
     table
@@ -118,7 +119,16 @@ pub fn api(table: &mut impl Table) {
         .add::<livechat_users::get::Request>(web::to(team::get))
         .add::<livechat_users::remove::Request>(web::to(team::remove))
         .add::<permission::list_all::Request>(web::to(grants::list_all))
-        .add::<permission::update::Request>(web::to(grants::update));
+        .add::<permission::update::Request>(web::to(grants::update))
+        .add::<canned_response::get_all::Request>(web::to(canned::get_all))
+        .add::<canned_response::list::Request>(web::to(canned::list))
+        .add::<canned_response::get::Request>(web::to(canned::get))
+        .add::<canned_response::save::Request>(web::to(canned::save))
+        .add::<canned_response::remove::Request>(web::to(canned::remove))
+        .add::<tag::list::Request>(web::to(tags::list))
+        .add::<tag::get::Request>(web::to(tags::get))
+        .add::<tag::save::Request>(web::to(tags::save))
+        .add::<tag::remove::Request>(web::to(tags::remove));
 }
 
 /// The OpenAPI document of [`api`].

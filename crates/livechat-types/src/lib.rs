@@ -11,6 +11,7 @@ mod ids;
 mod time;
 
 pub mod agent;
+pub mod canned_response;
 pub mod custom_field;
 pub mod department;
 pub mod livechat_users;
@@ -21,6 +22,7 @@ pub mod openapi;
 pub mod permission;
 pub mod room;
 pub mod setting;
+pub mod tag;
 pub mod trigger;
 pub mod user;
 pub mod visitor;

@@ -1,6 +1,7 @@
 //! Request handlers, one module per resource.
 
 pub mod agent;
+pub mod canned_response;
 pub mod custom_field;
 pub mod department;
 pub mod livechat_users;
@@ -10,6 +11,7 @@ pub mod ops;
 pub mod permissions;
 pub mod room;
 pub mod settings;
+pub mod tag;
 pub mod trigger;
 pub mod users;
 pub mod visitor;

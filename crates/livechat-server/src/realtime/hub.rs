@@ -32,6 +32,9 @@ pub enum Stream {
     NotifyRoom,
     /// `stream-livechat-room`: `agentData` and other room changes; the event name is the rid.
     LivechatRoom,
+    /// `stream-canned-responses`: event `canned-responses`, for logged-in users, each
+    /// getting only the canned responses it may see ([`Hub::publish_to_users`]).
+    CannedResponses,
 }
 
 impl Stream {
@@ -41,12 +44,13 @@ impl Stream {
             Self::RoomMessages => "stream-room-messages",
             Self::NotifyRoom => "stream-notify-room",
             Self::LivechatRoom => "stream-livechat-room",
+            Self::CannedResponses => "stream-canned-responses",
         }
     }
 
     /// The stream with this DDP name, if this server publishes it.
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::RoomMessages, Self::NotifyRoom, Self::LivechatRoom]
+        [Self::RoomMessages, Self::NotifyRoom, Self::LivechatRoom, Self::CannedResponses]
             .into_iter()
             .find(|stream| stream.name() == name)
     }
@@ -77,16 +81,22 @@ impl Topic {
         Self { stream: Stream::LivechatRoom, event: rid.to_owned() }
     }
 
+    /// The one topic of `stream-canned-responses`.
+    pub fn canned_responses() -> Self {
+        Self { stream: Stream::CannedResponses, event: "canned-responses".to_owned() }
+    }
+
     /// The DDP frame of an event on this topic.
     pub fn changed(&self, args: serde_json::Value) -> Frame {
         super::ddp::changed(self.stream.name(), &self.event, args)
     }
 
-    /// The room this topic is about.
+    /// The room this topic is about (none for canned responses).
     pub fn room(&self) -> &str {
         match self.stream {
             Stream::NotifyRoom => self.event.split_once('/').map_or("", |(rid, _)| rid),
             Stream::RoomMessages | Stream::LivechatRoom => &self.event,
+            Stream::CannedResponses => "",
         }
     }
 
@@ -348,6 +358,7 @@ impl Hub {
             .values()
             .filter(|sub| sub.grant == Grant::User)
             .map(|sub| sub.topic.room().to_owned())
+            .filter(|room| !room.is_empty())
             .collect();
         rooms.sort();
         rooms.dedup();
@@ -445,6 +456,39 @@ impl Hub {
         let mut fallen_behind = Vec::new();
         for id in members.iter().copied().filter(|id| Some(*id) != skip) {
             let Some(socket) = inner.sockets.get(&id) else { continue };
+            match socket.outbox.try_send(frame.clone()) {
+                Ok(()) => delivered += 1,
+                Err(_) => fallen_behind.push(id),
+            }
+        }
+        for id in fallen_behind {
+            if let Some(socket) = inner.remove(id) {
+                tracing::warn!(socket = id, "realtime socket fell behind; closing it");
+                socket.kicked.notify_one();
+            }
+        }
+        delivered
+    }
+
+    /// Queues `frame` for every socket subscribed to `topic` whose logged-in user `may_hear`
+    /// (as last read); sockets without a login get nothing. Never waits, like
+    /// [`Hub::publish`]. Returns how many sockets got the frame.
+    pub fn publish_to_users(
+        &self,
+        topic: &Topic,
+        frame: &Frame,
+        may_hear: impl Fn(&UserRow) -> bool,
+    ) -> usize {
+        let mut inner = self.lock();
+        let Some(members) = inner.topics.get(topic) else { return 0 };
+        let mut delivered = 0;
+        let mut fallen_behind = Vec::new();
+        for id in members.iter().copied() {
+            let Some(socket) = inner.sockets.get(&id) else { continue };
+            let Some(login) = &socket.login else { continue };
+            if !may_hear(&login.user) {
+                continue;
+            }
             match socket.outbox.try_send(frame.clone()) {
                 Ok(()) => delivered += 1,
                 Err(_) => fallen_behind.push(id),

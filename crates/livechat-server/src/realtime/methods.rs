@@ -130,11 +130,21 @@ impl Connection {
         let rid = match stream {
             Stream::NotifyRoom => event.split_once('/').map_or("", |(rid, _)| rid),
             Stream::RoomMessages | Stream::LivechatRoom => event,
+            Stream::CannedResponses => "",
         };
         let hub = self.state.realtime.hub();
         if hub.subscriptions(self.hub.id) >= MAX_SUBSCRIPTIONS {
             let error = ddp::error(json!("too-many-subscriptions"), "Too many subscriptions");
             return self.send(&ddp::nosub(&id, Some(error))).await;
+        }
+        if stream == Stream::CannedResponses {
+            // Logged-in users only; each event goes to those who may see its response.
+            if event != "canned-responses" || hub.login(self.hub.id).is_none() {
+                return self.send(&ddp::nosub(&id, Some(not_allowed()))).await;
+            }
+            let sub = id.as_str().unwrap_or_default();
+            hub.subscribe(self.hub.id, sub, Topic::canned_responses(), Grant::User);
+            return self.send(&ddp::ready(&id)).await;
         }
         let token = params.iter().skip(1).find_map(token_of).or_else(|| self.visitor_token.clone());
         let grant = match self.viewer(rid, token).await {
