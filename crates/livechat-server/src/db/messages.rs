@@ -591,9 +591,9 @@ mod tests {
     fn the_insert_column_list_is_the_schemas() {
         let names = message_column_names();
         let listed: Vec<&str> = names.split(", ").collect();
-        assert_eq!(listed.len(), 15, "{names}");
+        assert_eq!(listed.len(), 16, "{names}");
         assert_eq!(&listed[..4], ["\"id\"", "\"rid\"", "\"msg\"", "\"ts\""], "{names}");
-        assert_eq!(listed.last(), Some(&"\"deleted\""), "{names}");
+        assert_eq!(listed.last(), Some(&"\"data\""), "{names}");
         assert!(!names.contains("messages") && !names.contains("--"), "{names}");
     }
 }
