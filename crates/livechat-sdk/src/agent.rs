@@ -141,7 +141,7 @@ impl AgentSession {
 
     /// Closes a room this agent serves. `POST /api/v1/livechat/room.closeByUser`
     pub async fn close(&self, room_id: &RoomId, comment: Option<String>) -> Result<(), Error> {
-        let req = close_room::Request { rid: room_id.clone(), comment };
+        let req = close_room::Request::new(room_id.clone(), comment);
         self.client.call_as(&req, self.auth()).await.map(drop)
     }
 

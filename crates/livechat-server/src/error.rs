@@ -22,6 +22,9 @@ pub enum ApiError {
     /// `errorType`.
     #[error("client error: {1}")]
     Described(String, ErrorCode),
+    /// 404 with Rocket.Chat's words for what is missing (`"Tag not found"`).
+    #[error("not found: {0}")]
+    Missing(&'static str),
     /// A malformed request: `"<description> [invalid-params]"`.
     #[error("invalid params: {0}")]
     Params(String),
@@ -50,6 +53,7 @@ impl ApiError {
         match self {
             Self::Client(code) | Self::Bracketed(code) | Self::Described(_, code) => code.clone(),
             Self::Params(_) => ErrorCode::InvalidParams,
+            Self::Missing(_) => ErrorCode::NotFound,
             Self::RateLimited { .. } => ErrorCode::TooManyRequests,
             Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
             Self::Internal(_) => ErrorCode::Internal,
@@ -62,6 +66,9 @@ impl ApiError {
             Self::Client(code) => ErrorBody::plain(code),
             Self::Bracketed(code) => ErrorBody::bracketed(code),
             Self::Described(reason, code) => ErrorBody::described(reason, code),
+            Self::Missing(what) => {
+                ErrorBody { success: false, error: (*what).into(), error_type: None }
+            }
             Self::Params(description) => {
                 ErrorBody::described(description, &ErrorCode::InvalidParams)
             }

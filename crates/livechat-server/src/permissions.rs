@@ -46,6 +46,19 @@ pub const TRANSFER_LIVECHAT_GUEST: &str = "transfer-livechat-guest";
 /// Change grants.
 pub const ACCESS_PERMISSIONS: &str = "access-permissions";
 
+/// See canned responses.
+pub const VIEW_CANNED_RESPONSES: &str = "view-canned-responses";
+/// Save one's own private canned responses.
+pub const SAVE_CANNED_RESPONSES: &str = "save-canned-responses";
+/// Save canned responses of every scope.
+pub const SAVE_ALL_CANNED_RESPONSES: &str = "save-all-canned-responses";
+/// Save the canned responses of one's departments.
+pub const SAVE_DEPARTMENT_CANNED_RESPONSES: &str = "save-department-canned-responses";
+/// Remove canned responses.
+pub const REMOVE_CANNED_RESPONSES: &str = "remove-canned-responses";
+/// Manage tags.
+pub const MANAGE_LIVECHAT_TAGS: &str = "manage-livechat-tags";
+
 /// Every permission id this server knows, with its default roles: Rocket.Chat's, of the
 /// roles this server has.
 pub const DEFAULTS: &[(&str, &[&str])] = &[
@@ -62,9 +75,15 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     ("manage-livechat-departments", &[MANAGER, ADMIN]),
     (MANAGE_LIVECHAT_AGENTS, &[MANAGER, ADMIN]),
     (MANAGE_LIVECHAT_MANAGERS, &[MANAGER, ADMIN]),
+    (MANAGE_LIVECHAT_TAGS, &[MANAGER, ADMIN]),
+    (REMOVE_CANNED_RESPONSES, &[MANAGER, AGENT, ADMIN]),
+    (SAVE_ALL_CANNED_RESPONSES, &[MANAGER, ADMIN]),
+    (SAVE_CANNED_RESPONSES, &[MANAGER, AGENT, ADMIN]),
+    (SAVE_DEPARTMENT_CANNED_RESPONSES, &[MANAGER, ADMIN]),
     // **fix** (SPEC): agents forward the chats they serve.
     (TRANSFER_LIVECHAT_GUEST, &[MANAGER, AGENT, ADMIN]),
     ("view-livechat-departments", &[MANAGER, ADMIN]),
+    (VIEW_CANNED_RESPONSES, &[MANAGER, AGENT, ADMIN]),
     (VIEW_L_ROOM, &[MANAGER, AGENT, ADMIN]),
     (VIEW_LIVECHAT_MANAGER, &[MANAGER, ADMIN]),
     ("view-livechat-queue", &[MANAGER, AGENT, ADMIN]),

@@ -9,8 +9,9 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{http, web, HttpResponse, Resource, Route};
 use livechat_types::openapi::Documented;
 use livechat_types::{
-    agent, custom_field, department, inquiry, livechat_users, message, method, permission, room,
-    setting, transfer, trigger, user, visitor, widget, ErrorBody, ErrorCode, ErrorStyle, Method,
+    agent, canned_response, custom_field, department, inquiry, livechat_users, message, method,
+    permission, room, setting, tag, transfer, trigger, user, visitor, widget, ErrorBody, ErrorCode,
+    ErrorStyle, Method,
 };
 
 use crate::error::ApiError;
@@ -50,10 +51,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// [`openapi_document`] documents it.
 pub fn api(table: &mut impl Table) {
     use handlers::{
-        agent as agents, custom_field as fields, department as departments, inquiry as queue,
-        livechat_users as team, message as msg, method as bridge, permissions as grants,
-        room as rooms, settings, transfer as transfers, trigger as triggers, users,
-        visitor as visitors, widget as widgets,
+        agent as agents, canned_response as canned, custom_field as fields,
+        department as departments, inquiry as queue, livechat_users as team, message as msg,
+        method as bridge, permissions as grants, room as rooms, settings, tag as tags,
+        transfer as transfers, trigger as triggers, users, visitor as visitors, widget as widgets,
     };
 
     table
@@ -128,7 +129,16 @@ pub fn api(table: &mut impl Table) {
         .add::<transfer::forward::Request>(web::to(transfers::forward))
         .add::<transfer::switch::Request>(web::to(transfers::switch))
         .add::<transfer::history::Request>(web::to(transfers::history))
-        .add::<transfer::join::Request>(web::to(transfers::join));
+        .add::<transfer::join::Request>(web::to(transfers::join))
+        .add::<canned_response::get_all::Request>(web::to(canned::get_all))
+        .add::<canned_response::list::Request>(web::to(canned::list))
+        .add::<canned_response::get::Request>(web::to(canned::get))
+        .add::<canned_response::save::Request>(web::to(canned::save))
+        .add::<canned_response::remove::Request>(web::to(canned::remove))
+        .add::<tag::list::Request>(web::to(tags::list))
+        .add::<tag::get::Request>(web::to(tags::get))
+        .add::<tag::save::Request>(web::to(tags::save))
+        .add::<tag::remove::Request>(web::to(tags::remove));
 }
 
 /// The OpenAPI document of [`api`].

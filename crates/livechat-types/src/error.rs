@@ -78,6 +78,17 @@ pub enum ErrorCode {
     NotAllowed,
     /// Out of the caller's reach.
     NotAuthorized,
+    /// A canned response's shortcut is empty, has spaces, is too long or is taken (Meteor
+    /// style).
+    InvalidShortcut,
+    /// No such canned response, or none the caller may change (Meteor style).
+    CannedResponseNotFound,
+    /// No such tag (`livechat/tags.delete`).
+    TagNotFound,
+    /// The room's department wants tags on closing and none were given.
+    TagsRequired,
+    /// A closing comment is required (`Livechat_request_comment_when_closing_conversation`).
+    CommentRequired,
     /// The request's parameters are malformed.
     InvalidParams,
     /// A username or e-mail address is taken already (Meteor style, with a reason).
@@ -154,6 +165,11 @@ impl ErrorCode {
         ),
         (Self::NotAllowed, "error-not-allowed"),
         (Self::NotAuthorized, "error-not-authorized"),
+        (Self::InvalidShortcut, "error-invalid-shortcut"),
+        (Self::CannedResponseNotFound, "error-canned-response-not-found"),
+        (Self::TagNotFound, "error-tag-not-found"),
+        (Self::TagsRequired, "error-tags-must-be-assigned-before-closing-chat"),
+        (Self::CommentRequired, "error-comment-is-required"),
         (Self::InvalidParams, "invalid-params"),
         (Self::FieldUnavailable, "error-field-unavailable"),
         (Self::InvalidUser, "error-invalid-user"),

@@ -11,6 +11,7 @@ mod ids;
 mod time;
 
 pub mod agent;
+pub mod canned_response;
 pub mod custom_field;
 pub mod department;
 pub mod inquiry;
@@ -22,6 +23,7 @@ pub mod openapi;
 pub mod permission;
 pub mod room;
 pub mod setting;
+pub mod tag;
 pub mod transfer;
 pub mod trigger;
 pub mod user;

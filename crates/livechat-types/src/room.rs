@@ -52,6 +52,9 @@ pub struct Room {
     /// Its custom fields (those defined for rooms), where the reply carries them.
     #[serde(rename = "livechatData", default, skip_serializing_if = "Option::is_none")]
     pub livechat_data: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The tags it was closed with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     /// When it last changed.
     #[serde(rename = "_updatedAt")]
     pub updated_at: Timestamp,

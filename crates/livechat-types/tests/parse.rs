@@ -414,7 +414,7 @@ proptest! {
             text: c.clone(),
         })?;
         body_round_trips(&agent::chat_delete::Request { room_id: room_id.clone(), message_id })?;
-        body_round_trips(&agent::close_room::Request { rid: room_id.clone(), comment: e.clone() })?;
+        body_round_trips(&agent::close_room::Request::new(room_id.clone(), e.clone()))?;
         body_round_trips(&widget::offline_message::Request {
             name: a.clone(),
             email: b.clone(),

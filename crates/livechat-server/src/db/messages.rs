@@ -67,8 +67,14 @@ pub enum Author {
         /// The visitor's token.
         token: String,
     },
-    /// An agent: the room must be one it may act in.
-    Agent(UserRow),
+    /// An agent: the room must be one it may act in. With `placeholders`, `{{contact.name}}`
+    /// and the like in the text are filled in ([`super::placeholders`]).
+    Agent {
+        /// The agent.
+        user: UserRow,
+        /// Whether placeholders are filled in (`Canned_Responses_Enable`).
+        placeholders: bool,
+    },
     /// The server, recording what happened to the room (`kind`: `livechat-started`, `uj`,
     /// `livechat-close`...), in the name of the visitor or user it happened through. The
     /// room may be closed; the text has no length limit.
@@ -140,6 +146,7 @@ pub fn store(conn: &mut DbConn, new: &NewMessage) -> Result<Result<MessageRow, R
             }
         };
     }
+    let mut filled = None;
     let (written, room) = match &new.author {
         Author::Visitor { token } => {
             let Some(sender) = self::sender(conn, token, &new.rid)? else {
@@ -148,8 +155,14 @@ pub fn store(conn: &mut DbConn, new: &NewMessage) -> Result<Result<MessageRow, R
             let room = sender.open.zip(sender.last_ts);
             (Written::from(sender), room)
         }
-        Author::Agent(user) => {
+        Author::Agent { user, placeholders } => {
             let room = super::rooms::lock(conn, &new.rid)?.filter(|room| user.may_act_in(room));
+            if let Some(room) = room.as_ref().filter(|_| *placeholders) {
+                // Filled in from the room's visitor as it is now, under the room's lock.
+                if let Some(text) = super::placeholders::fill(conn, &new.text, room, user)? {
+                    filled = Some(NewMessage { text, ..new.clone() });
+                }
+            }
             (Written::by_user(user), room.map(|room| (room.open, room.last_ts)))
         }
         Author::System { kind, by, data } => {
@@ -162,7 +175,8 @@ pub fn store(conn: &mut DbConn, new: &NewMessage) -> Result<Result<MessageRow, R
             (written, room.map(|room| (true, room.last_ts)))
         }
     };
-    let fits = fits || written.kind.is_some();
+    let new = filled.as_ref().unwrap_or(new);
+    let fits = new.text.chars().count() <= new.max_chars || written.kind.is_some();
     let Some((true, last_ts)) = room.filter(|_| fits) else {
         return refused(conn, new, &written, room.map(|(open, _)| open), fits);
     };

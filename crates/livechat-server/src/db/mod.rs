@@ -75,6 +75,7 @@ macro_rules! fixed_statement {
     };
 }
 
+pub mod canned_responses;
 pub mod custom_fields;
 pub mod departments;
 mod error;
@@ -82,9 +83,11 @@ pub mod messages;
 pub mod models;
 pub mod offline;
 pub mod permissions;
+pub mod placeholders;
 pub mod rooms;
 pub mod schema;
 pub mod settings;
+pub mod tags;
 pub mod triggers;
 pub mod users;
 pub mod visitors;

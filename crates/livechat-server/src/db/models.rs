@@ -116,6 +116,7 @@ impl RoomRow {
             closer: self.closer.clone(),
             source: Source { kind: self.source_type.clone() },
             livechat_data: None,
+            tags: serde_json::from_str(&self.tags).unwrap_or_default(),
             updated_at: Timestamp(self.updated_at),
         }
     }

@@ -163,6 +163,12 @@ pub struct Closing<'a> {
     pub closer: &'a str,
 }
 
+/// Sets a room's tags (a JSON array).
+pub fn set_tags(conn: &mut DbConn, id: &str, tags: &str) -> Result<()> {
+    diesel::update(rooms::table.find(id)).set(rooms::tags.eq(tags)).execute(conn)?;
+    Ok(())
+}
+
 /// Closes a room.
 pub fn close(conn: &mut DbConn, id: &str, closing: &Closing<'_>) -> Result<()> {
     diesel::update(rooms::table.find(id))

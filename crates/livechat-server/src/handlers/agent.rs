@@ -17,6 +17,9 @@ use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{path_param, Body, Query};
 use crate::limits::ClientIp;
+use crate::settings::registry::{
+    ALLOW_FORCE_CLOSE, CANNED_RESPONSES_ENABLE, COMMENT_REQUIRED_ON_CLOSE,
+};
 use crate::{permissions, validate, AppState};
 
 /// `POST /api/v1/login`
@@ -183,8 +186,9 @@ pub async fn send(
         validate::message_id(id)?;
     }
     state.require(&agent, permissions::VIEW_L_ROOM).await?;
+    let placeholders = state.settings().await?.flag(CANNED_RESPONSES_ENABLE);
     let new = NewMessage {
-        author: Author::Agent(agent),
+        author: Author::Agent { user: agent, placeholders },
         rid: message.room_id.0,
         id: message.id.map(|id| id.0),
         text: message.text,
@@ -269,15 +273,22 @@ pub async fn delete(
     ok(chat_delete::Response { id, ts: Timestamp(at) })
 }
 
-/// `POST /api/v1/livechat/room.closeByUser`
+/// `POST /api/v1/livechat/room.closeByUser`, with Rocket.Chat's checks in its order: the
+/// room, the caller's permission, the room still open (unless forced, where
+/// `Omnichannel_allow_force_close_conversations` allows it), a comment where one is required,
+/// tags where the room's department asks for them. The tags given join those the room has.
 pub async fn close_room(
     state: web::Data<AppState>,
     Authed(agent, Body(req)): Authed<Body<close_room::Request>>,
 ) -> Reply<close_room::Response> {
     validate::room_id(&req.rid)?;
+    let tags = super::canned_response::check_tags(req.tags)?;
     state.require(&agent, permissions::VIEW_L_ROOM).await?;
     let own = state.allows(&agent, permissions::CLOSE_LIVECHAT_ROOM).await?;
     let others = state.allows(&agent, permissions::CLOSE_OTHERS_LIVECHAT_ROOM).await?;
+    let settings = state.settings().await?;
+    let force = req.force_close == Some(true) && settings.flag(ALLOW_FORCE_CLOSE);
+    let comment_required = settings.flag(COMMENT_REQUIRED_ON_CLOSE);
     let key = req.rid.as_str().to_owned();
     let closed_id = state
         .write(Key::Room(key.clone()), move |conn: &mut DbConn| -> Result<_, ApiError> {
@@ -286,15 +297,48 @@ pub async fn close_room(
             if !(if serves { own } else { others }) {
                 return Err(ErrorCode::Unauthorized.into());
             }
-            if !room.open {
+            if !room.open && !force {
                 return Err(ErrorCode::RoomClosed.into());
             }
+            let comment = req.comment.unwrap_or_default();
+            if comment_required && comment.trim().is_empty() {
+                return Err(ErrorCode::CommentRequired.into());
+            }
+            let department = match &room.department_id {
+                Some(id) => db::departments::find(conn, id)?,
+                None => None,
+            };
+            if tags.is_empty() && department.is_some_and(|d| d.request_tag_before_closing) {
+                return Err(ErrorCode::TagsRequired.into());
+            }
+            let mut kept: Vec<String> = serde_json::from_str(&room.tags).unwrap_or_default();
+            for tag in tags {
+                if !kept.contains(&tag) {
+                    kept.push(tag);
+                }
+            }
+            let kept = serde_json::to_string(&kept).map_err(anyhow::Error::from)?;
+            db::rooms::set_tags(conn, &room.id, &kept)?;
             let by = (agent.id.clone(), agent.username.clone(), agent.name.clone());
             let closer = (agent.id.as_str(), agent.username.as_str(), "user");
-            super::room::close_room(conn, &room, by, closer, req.comment.unwrap_or_default())
+            if !room.open {
+                // Forced on a closed room: its closing is recorded again, without a second
+                // closing message.
+                let closing = db::rooms::Closing {
+                    at: now(),
+                    by_id: closer.0,
+                    by_username: closer.1,
+                    closer: closer.2,
+                };
+                db::rooms::close(conn, &room.id, &closing)?;
+                return Ok(None);
+            }
+            super::room::close_room(conn, &room, by, closer, comment).map(Some)
         })
         .await?;
-    state.realtime.message_changed(&key, &closed_id);
+    if let Some(closed_id) = closed_id {
+        state.realtime.message_changed(&key, &closed_id);
+    }
     state.realtime.room_changed(&key);
     ok(close_room::Response {})
 }

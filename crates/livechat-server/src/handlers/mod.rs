@@ -1,6 +1,7 @@
 //! Request handlers, one module per resource.
 
 pub mod agent;
+pub mod canned_response;
 pub mod custom_field;
 pub mod department;
 pub mod inquiry;
@@ -11,6 +12,7 @@ pub mod ops;
 pub mod permissions;
 pub mod room;
 pub mod settings;
+pub mod tag;
 pub mod transfer;
 pub mod trigger;
 pub mod users;

@@ -14,6 +14,7 @@ use livechat_types::inquiry::InquiryEvent;
 
 use super::hub::{Frame, Hub, Topic};
 use super::{ddp, Notification};
+use crate::db::canned_responses::Audience;
 use crate::db::models::RoomRow;
 use crate::db::schema::rooms;
 use crate::db::{self, DbManager, DbPool};
@@ -159,6 +160,24 @@ impl Dispatcher {
                 }
             }
             Notification::Queue { department } => self.publish_spots(conn, department.as_deref()),
+            Notification::CannedResponse { id, user, department, removed } => {
+                let topic = Topic::canned_responses();
+                if !self.hub.has_subscribers(&topic) {
+                    return;
+                }
+                let audience = Audience { user_id: user, department_id: department };
+                match self.read(conn, |conn| canned_event(conn, &id, &audience, removed)) {
+                    Some(Some((event, members))) => {
+                        let frame = topic.changed(json!([event]));
+                        self.hub.publish_to_users(&topic, &frame, |user| {
+                            audience.includes(user, |_| members.contains(&user.id))
+                        });
+                    }
+                    // Removed since: its own event follows.
+                    Some(None) => {}
+                    None => self.hub.kick_topic(&topic),
+                }
+            }
             Notification::Permissions => self.permissions.invalidate(),
             Notification::User { user } => {
                 sweep(&self.hub, &self.pool, self.token_lifetime_ms, Some(&user));
@@ -282,6 +301,31 @@ fn room_event(
     let view = settings.load(conn)?.agent_view();
     let event = agent.map(|agent| json!({ "type": "agentData", "data": ddp::agent(&agent, view) }));
     Ok(Some((room, event)))
+}
+
+/// The `stream-canned-responses` event of canned response `id` (`None` when it was saved but
+/// is gone since), and the members of its department, who may see it.
+fn canned_event(
+    conn: &mut db::DbConn,
+    id: &str,
+    audience: &Audience,
+    removed: bool,
+) -> db::Result<Option<(Value, Vec<String>)>> {
+    let members = match (&audience.user_id, &audience.department_id) {
+        (None, Some(department)) => db::canned_responses::department_members(conn, department)?,
+        _ => Vec::new(),
+    };
+    if removed {
+        return Ok(Some((json!({ "type": "removed", "_id": id }), members)));
+    }
+    let Some(row) = db::canned_responses::find(conn, id)? else { return Ok(None) };
+    let mut event = serde_json::to_value(row.to_wire()).unwrap_or_default();
+    if let Value::Object(fields) = &mut event {
+        fields.insert("type".into(), Value::from("changed"));
+        fields.insert("_createdAt".into(), ddp::date(row.created_at));
+        fields.insert("_updatedAt".into(), ddp::date(row.updated_at));
+    }
+    Ok(Some((event, members)))
 }
 
 /// Agent `agent_id`'s status as visitors see it, and the open rooms it serves.

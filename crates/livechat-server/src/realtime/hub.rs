@@ -35,6 +35,9 @@ pub enum Stream {
     /// `stream-livechat-inquiry-queue-observer`: the queue, for agents; the event name is
     /// `public` (the general queue) or `department/<id>`.
     InquiryQueue,
+    /// `stream-canned-responses`: event `canned-responses`, for logged-in users, each
+    /// getting only the canned responses it may see ([`Hub::publish_to_users`]).
+    CannedResponses,
 }
 
 impl Stream {
@@ -45,14 +48,21 @@ impl Stream {
             Self::NotifyRoom => "stream-notify-room",
             Self::LivechatRoom => "stream-livechat-room",
             Self::InquiryQueue => "stream-livechat-inquiry-queue-observer",
+            Self::CannedResponses => "stream-canned-responses",
         }
     }
 
     /// The stream with this DDP name, if this server publishes it.
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::RoomMessages, Self::NotifyRoom, Self::LivechatRoom, Self::InquiryQueue]
-            .into_iter()
-            .find(|stream| stream.name() == name)
+        [
+            Self::RoomMessages,
+            Self::NotifyRoom,
+            Self::LivechatRoom,
+            Self::InquiryQueue,
+            Self::CannedResponses,
+        ]
+        .into_iter()
+        .find(|stream| stream.name() == name)
     }
 }
 
@@ -99,17 +109,23 @@ impl Topic {
         }
     }
 
+    /// The one topic of `stream-canned-responses`.
+    pub fn canned_responses() -> Self {
+        Self { stream: Stream::CannedResponses, event: "canned-responses".to_owned() }
+    }
+
     /// The DDP frame of an event on this topic.
     pub fn changed(&self, args: serde_json::Value) -> Frame {
         super::ddp::changed(self.stream.name(), &self.event, args)
     }
 
-    /// The room this topic is about (`""` for the queue's).
+    /// The room this topic is about (`""` for the queue's and the canned responses').
     pub fn room(&self) -> &str {
         match self.stream {
             Stream::NotifyRoom => self.event.split_once('/').map_or("", |(rid, _)| rid),
             Stream::RoomMessages | Stream::LivechatRoom => &self.event,
             Stream::InquiryQueue => "",
+            Stream::CannedResponses => "",
         }
     }
 
@@ -528,6 +544,39 @@ impl Hub {
         let mut fallen_behind = Vec::new();
         for id in members.iter().copied().filter(|id| Some(*id) != skip) {
             let Some(socket) = inner.sockets.get(&id) else { continue };
+            match socket.outbox.try_send(frame.clone()) {
+                Ok(()) => delivered += 1,
+                Err(_) => fallen_behind.push(id),
+            }
+        }
+        for id in fallen_behind {
+            if let Some(socket) = inner.remove(id) {
+                tracing::warn!(socket = id, "realtime socket fell behind; closing it");
+                socket.kicked.notify_one();
+            }
+        }
+        delivered
+    }
+
+    /// Queues `frame` for every socket subscribed to `topic` whose logged-in user `may_hear`
+    /// (as last read); sockets without a login get nothing. Never waits, like
+    /// [`Hub::publish`]. Returns how many sockets got the frame.
+    pub fn publish_to_users(
+        &self,
+        topic: &Topic,
+        frame: &Frame,
+        may_hear: impl Fn(&UserRow) -> bool,
+    ) -> usize {
+        let mut inner = self.lock();
+        let Some(members) = inner.topics.get(topic) else { return 0 };
+        let mut delivered = 0;
+        let mut fallen_behind = Vec::new();
+        for id in members.iter().copied() {
+            let Some(socket) = inner.sockets.get(&id) else { continue };
+            let Some(login) = &socket.login else { continue };
+            if !may_hear(&login.user) {
+                continue;
+            }
             match socket.outbox.try_send(frame.clone()) {
                 Ok(()) => delivered += 1,
                 Err(_) => fallen_behind.push(id),

@@ -138,6 +138,7 @@ impl Connection {
             Stream::NotifyRoom => event.split_once('/').map_or("", |(rid, _)| rid),
             Stream::RoomMessages | Stream::LivechatRoom => event,
             Stream::InquiryQueue => "",
+            Stream::CannedResponses => "",
         };
         let hub = self.state.realtime.hub();
         if hub.subscriptions(self.hub.id) >= MAX_SUBSCRIPTIONS {
@@ -157,6 +158,15 @@ impl Connection {
             }
             let sub = id.as_str().unwrap_or_default();
             hub.subscribe(self.hub.id, sub, topic, Grant::User);
+            return self.send(&ddp::ready(&id)).await;
+        }
+        if stream == Stream::CannedResponses {
+            // Logged-in users only; each event goes to those who may see its response.
+            if event != "canned-responses" || hub.login(self.hub.id).is_none() {
+                return self.send(&ddp::nosub(&id, Some(not_allowed()))).await;
+            }
+            let sub = id.as_str().unwrap_or_default();
+            hub.subscribe(self.hub.id, sub, Topic::canned_responses(), Grant::User);
             return self.send(&ddp::ready(&id)).await;
         }
         let token = params.iter().skip(1).find_map(token_of).or_else(|| self.visitor_token.clone());

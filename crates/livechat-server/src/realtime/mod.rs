@@ -27,6 +27,7 @@ use tokio::sync::mpsc;
 pub use pg::notify_in_transaction;
 pub use session::websocket;
 
+use crate::db::canned_responses::Audience;
 use crate::db::{Backend, DbManager, DbPool};
 use crate::routing;
 use crate::settings::Settings;
@@ -86,6 +87,20 @@ pub enum Notification {
     Queue {
         /// The department.
         department: Option<String>,
+    },
+    /// Canned response `id` was saved (or `removed`); `user` and `department` say who may
+    /// see it (see [`crate::db::canned_responses::Audience`]).
+    CannedResponse {
+        /// The canned response.
+        id: String,
+        /// Its owner (`user` scope).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user: Option<String>,
+        /// Its department (`department` scope).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        department: Option<String>,
+        /// Whether it was removed.
+        removed: bool,
     },
     /// Someone in room `rid` started or stopped typing.
     Typing {
@@ -186,6 +201,26 @@ impl Realtime {
         self.announce(Notification::Queue { department: department.map(str::to_owned) });
     }
 
+    /// Canned response `id`, seen by `audience`, was saved. Call after the write returned Ok.
+    pub fn canned_response_changed(&self, id: &str, audience: &Audience) {
+        self.canned_response(id, audience, false);
+    }
+
+    /// Canned response `id`, seen by `audience`, was removed. Call after the write returned
+    /// Ok.
+    pub fn canned_response_removed(&self, id: &str, audience: &Audience) {
+        self.canned_response(id, audience, true);
+    }
+
+    fn canned_response(&self, id: &str, audience: &Audience, removed: bool) {
+        self.announce(Notification::CannedResponse {
+            id: id.to_owned(),
+            user: audience.user_id.clone(),
+            department: audience.department_id.clone(),
+            removed,
+        });
+    }
+
     /// A room got an agent (see [`routing::Routed`]): `agentData` and its `uj` message.
     pub fn room_routed(&self, routed: &routing::Routed) {
         self.room_changed(&routed.room_id);
@@ -248,5 +283,16 @@ mod tests {
         assert_eq!(value, serde_json::json!({"kind": "settings", "id": "Livechat_enabled"}));
         let text = serde_json::to_string(&Notification::Permissions).expect("json");
         assert_eq!(text, r#"{"kind":"permissions"}"#);
+        let canned = Notification::CannedResponse {
+            id: "c1".into(),
+            user: None,
+            department: None,
+            removed: true,
+        };
+        let value = serde_json::to_value(&canned).expect("json");
+        assert_eq!(
+            value,
+            serde_json::json!({"kind": "cannedResponse", "id": "c1", "removed": true})
+        );
     }
 }

@@ -93,8 +93,11 @@ pub const ALL: &[Definition] = &[
     // The queue and transfers (SPEC section 14).
     honoured(ROUTING_METHOD, Kind::Choice(&[AUTO_SELECTION, MANUAL_SELECTION]), T(AUTO_SELECTION)),
     honoured(ALLOW_SWITCHING_DEPARTMENTS, FLAG, B(true)),
+    // Canned responses, and what closing a chat asks for (SPEC section 19).
+    honoured(CANNED_RESPONSES_ENABLE, FLAG, B(true)),
+    honoured(COMMENT_REQUIRED_ON_CLOSE, FLAG, B(true)),
+    honoured(ALLOW_FORCE_CLOSE, FLAG, B(false)),
     // Not yet: the features they govern do not exist.
-    later("Canned_Responses_Enable", FLAG, B(true)),
     later("FileUpload_Enabled", FLAG, B(true)),
     later("Livechat_fileupload_enabled", FLAG, B(true)),
     later("FileUpload_ProtectFiles", FLAG, B(true)),
@@ -136,6 +139,13 @@ pub const SHOW_AGENT_EMAIL: &str = "Livechat_show_agent_email";
 pub const VISITORS_MAY_CLOSE: &str = "Omnichannel_allow_visitors_to_close_conversation";
 /// Whether managers may remove departments (else `error-department-removal-disabled`).
 pub const DEPARTMENT_REMOVAL: &str = "Omnichannel_enable_department_removal";
+/// `Canned_Responses_Enable`: off, the canned-responses endpoints answer 403 and agents'
+/// messages keep their placeholders.
+pub const CANNED_RESPONSES_ENABLE: &str = "Canned_Responses_Enable";
+/// `Livechat_request_comment_when_closing_conversation`: `room.closeByUser` wants a comment.
+pub const COMMENT_REQUIRED_ON_CLOSE: &str = "Livechat_request_comment_when_closing_conversation";
+/// `Omnichannel_allow_force_close_conversations`: `room.closeByUser` honours `forceClose`.
+pub const ALLOW_FORCE_CLOSE: &str = "Omnichannel_allow_force_close_conversations";
 /// `Livechat_title`: the widget's title.
 pub const TITLE: &str = "Livechat_title";
 /// `Livechat_title_color`.
@@ -244,6 +254,9 @@ mod tests {
             VISITORS_MAY_CLOSE,
             DEPARTMENT_REMOVAL,
             ALLOW_SWITCHING_DEPARTMENTS,
+            CANNED_RESPONSES_ENABLE,
+            COMMENT_REQUIRED_ON_CLOSE,
+            ALLOW_FORCE_CLOSE,
         ];
         let choices = [ROUTING_METHOD];
         let texts = [

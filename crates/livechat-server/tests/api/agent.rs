@@ -622,7 +622,12 @@ async fn closing_without_a_comment_or_a_room_not_served() {
         .await
         .assert_invalid_params();
 
-    post_as(&app, &alice, "/api/v1/livechat/room.closeByUser", json!({"rid": rid})).await.ok();
+    // Livechat_request_comment_when_closing_conversation is on, as in Rocket.Chat.
+    post_as(&app, &alice, "/api/v1/livechat/room.closeByUser", json!({"rid": rid}))
+        .await
+        .assert_error("error-comment-is-required");
+    let close = json!({"rid": rid, "comment": "done"});
+    post_as(&app, &alice, "/api/v1/livechat/room.closeByUser", close).await.ok();
     assert_eq!(app.history("tok-a", &rid).await[0]["t"], "livechat-close");
 }
 

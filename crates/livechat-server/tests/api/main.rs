@@ -8,6 +8,7 @@ mod accounts;
 mod agent;
 mod bad_input;
 mod bounds;
+mod canned;
 mod concurrency;
 mod custom_fields;
 mod departments;
