@@ -89,6 +89,8 @@ pub async fn logout(
                 return Ok(false);
             }
             db::users::set_status(conn, &user_id, "not-available")?;
+            // Nobody is left to come back: the agent-leave timer stops.
+            db::users::set_seen(conn, &user_id, None)?;
             Ok(true)
         })
         .await?;
@@ -120,7 +122,8 @@ pub async fn set_status(
     state.write(Key::User(agent_id.clone()), set).await?;
     if available {
         // One write per queued room: routing never holds the agent's row and a room's at once.
-        for assignment in routing::drain_queue(&state.db).await? {
+        let max_chats = state.settings().await?.max_chats();
+        for assignment in routing::drain_queue(&state.db, max_chats).await? {
             state.realtime.room_routed(&assignment);
         }
     }
@@ -293,11 +296,12 @@ pub async fn close_room(
             }
             let by = (agent.id.clone(), agent.username.clone(), agent.name.clone());
             let closer = (agent.id.as_str(), agent.username.as_str(), "user");
-            super::room::close_room(conn, &room, by, closer, req.comment.unwrap_or_default())
+            Ok(super::room::close_room(conn, &room, by, closer, req.comment.unwrap_or_default())?)
         })
         .await?;
     state.realtime.message_changed(&key, &closed_id);
     state.realtime.room_changed(&key);
+    super::drain_after_close(&state).await;
     ok(close_room::Response {})
 }
 
@@ -335,6 +339,7 @@ pub async fn next(
     if let Some(department) = &department {
         validate::at_most("department", department, validate::bounds::DEPARTMENT)?;
     }
+    let max_chats = state.settings().await?.max_chats();
     let agent = state
         .read(move |conn| {
             if let Some(visitor) = db::visitors::find_by_token(conn, token.as_str())? {
@@ -342,7 +347,7 @@ pub async fn next(
                     return Ok(None);
                 }
             }
-            let agent = db::users::least_busy_available(conn, department.as_deref())?;
+            let agent = db::users::least_busy_available(conn, department.as_deref(), max_chats)?;
             Ok(Some(agent.ok_or(ErrorCode::AgentNotFound)?))
         })
         .await?;

@@ -52,12 +52,29 @@ pub fn now() -> i64 {
 /// Routes queued rooms to available agents (after agents or departments changed) and
 /// announces each assignment. A failure leaves the rooms queued for the next drain.
 pub async fn drain_queue(state: &crate::AppState) {
-    match crate::routing::drain_queue(&state.db).await {
+    let max_chats = match state.settings().await {
+        Ok(settings) => settings.max_chats(),
+        Err(err) => {
+            tracing::warn!(error = %err, "queued rooms wait for the next drain");
+            return;
+        }
+    };
+    match crate::routing::drain_queue(&state.db, max_chats).await {
         Ok(routed) => {
             for assignment in routed {
                 state.realtime.room_routed(&assignment);
             }
         }
+        Err(err) => tracing::warn!(error = %err, "queued rooms wait for the next drain"),
+    }
+}
+
+/// A room closed: with `Livechat_maximum_chats_per_agent` set, its agent may be below the
+/// limit again, so the queue is drained (without a limit a close frees nobody).
+pub async fn drain_after_close(state: &crate::AppState) {
+    match state.settings().await {
+        Ok(settings) if settings.max_chats() > 0 => drain_queue(state).await,
+        Ok(_) => {}
         Err(err) => tracing::warn!(error = %err, "queued rooms wait for the next drain"),
     }
 }

@@ -51,18 +51,31 @@ pub async fn open(
         return ok(open::Response { room: room.to_wire(&visitor, true), new_room: false });
     }
     // Rooms open already stay open; no new one opens while livechat is off.
-    if !state.settings().await?.flag(registry::LIVECHAT_ENABLED) {
+    let settings = state.settings().await?;
+    if !settings.flag(registry::LIVECHAT_ENABLED) {
         return Err(ErrorCode::OmnichannelDisabled.into());
     }
     let key = Key::Visitor(visitor.token.clone());
-    let require_agent = state.config.require_online_agent;
+    let routing = Routing {
+        require_agent: state.config.require_online_agent,
+        max_chats: settings.max_chats(),
+    };
     let (visitor, room, new_room, routed) = state
-        .write(key, move |conn: &mut DbConn| open_room(conn, visitor, source, require_agent, now()))
+        .write(key, move |conn: &mut DbConn| open_room(conn, visitor, source, routing, now()))
         .await?;
     if let Some(routed) = &routed {
         state.realtime.room_routed(routed);
     }
     ok(open::Response { room: room.to_wire(&visitor, true), new_room })
+}
+
+/// How a new room is routed.
+#[derive(Clone, Copy)]
+struct Routing {
+    /// `--require-online-agent`: no room opens without an agent for it.
+    require_agent: bool,
+    /// `Livechat_maximum_chats_per_agent`.
+    max_chats: i64,
 }
 
 /// Opens a room for `visitor` unless it has one; the partial unique index decides races.
@@ -72,7 +85,7 @@ fn open_room(
     conn: &mut DbConn,
     visitor: VisitorRow,
     source: &'static str,
-    require_agent: bool,
+    routing: Routing,
     now: i64,
 ) -> Result<(VisitorRow, RoomRow, bool, Option<routing::Routed>), ApiError> {
     // The visitor may have been removed since the read.
@@ -129,8 +142,8 @@ fn open_room(
     let started = db::messages::store(conn, &started)?.map_err(|refusal| {
         anyhow::format_err!("a new room refused its first message: {refusal:?}")
     })?;
-    let routed = routing::route(conn, &room, now)?;
-    if routed.is_none() && require_agent {
+    let routed = routing::route(conn, &room, now, routing.max_chats)?;
+    if routed.is_none() && routing.require_agent {
         // Rolls back this write's savepoint: nothing was stored.
         return Err(ErrorCode::NoAgentOnline.into());
     }
@@ -177,11 +190,12 @@ pub async fn close(
             }
             let by = (visitor.id.clone(), visitor.username.clone(), visitor.display_name().into());
             let by_visitor = (visitor.id.as_str(), visitor.username.as_str(), "visitor");
-            close_room(conn, &room, by, by_visitor, CLOSED_BY_VISITOR.to_owned())
+            Ok(close_room(conn, &room, by, by_visitor, CLOSED_BY_VISITOR.to_owned())?)
         })
         .await?;
     state.realtime.message_changed(&key, &closed_id);
     state.realtime.room_changed(&key);
+    super::drain_after_close(&state).await;
     ok(close::Response { rid, comment: CLOSED_BY_VISITOR.to_owned() })
 }
 
@@ -194,7 +208,7 @@ pub fn close_room(
     by: (String, String, String),
     closer: (&str, &str, &str),
     comment: String,
-) -> Result<String, ApiError> {
+) -> db::Result<String> {
     let now = now();
     let closing =
         db::rooms::Closing { at: now, by_id: closer.0, by_username: closer.1, closer: closer.2 };
@@ -227,7 +241,8 @@ pub async fn config(
             // With a department, `online` is about its agents only.
             let online = match &department {
                 Some(department) => {
-                    db::users::least_busy_available(conn, Some(department))?.is_some()
+                    // Online is about availability, not about room for one more chat.
+                    db::users::least_busy_available(conn, Some(department), 0)?.is_some()
                 }
                 None => db::users::any_available(conn)?,
             };

@@ -230,7 +230,8 @@ async fn announce_taken(state: &AppState, taken: &Taken) -> Result<(), ApiError>
         state.realtime.message_changed(&requeued.room_id, &requeued.left_id);
     }
     if !taken.requeued.is_empty() {
-        for assignment in routing::drain_queue(&state.db).await? {
+        let max_chats = state.settings().await?.max_chats();
+        for assignment in routing::drain_queue(&state.db, max_chats).await? {
             state.realtime.room_routed(&assignment);
         }
     }
