@@ -21,6 +21,7 @@ pub mod roles;
 pub mod routes;
 pub mod routing;
 pub mod settings;
+pub mod timers;
 pub mod validate;
 pub mod widget;
 
@@ -205,6 +206,8 @@ pub fn bind(state: AppState) -> anyhow::Result<(actix_web::dev::Server, Vec<Sock
     // actix counts connections per worker.
     let per_worker = state.config.max_connections.div_ceil(workers.max(1)).max(1);
     let state = web::Data::new(state);
+    // The timers hold the state weakly: they stop once the server is gone.
+    timers::start(std::sync::Arc::downgrade(&state.clone().into_inner()));
     let factory_state = state.clone();
     let server = HttpServer::new(move || app(factory_state.clone()))
         .workers(workers)

@@ -114,6 +114,22 @@ pub fn take(
     Ok(Routed { room_id: room.id, agent, joined_id })
 }
 
+/// How chats handed to a department are routed.
+#[derive(Clone, Copy, Debug)]
+pub struct Routing {
+    /// Routing is manual: the chat waits in the department's queue.
+    pub manual: bool,
+    /// `Livechat_maximum_chats_per_agent` (0: no limit).
+    pub max_chats: i64,
+}
+
+impl Routing {
+    /// As `settings` say.
+    pub fn of(settings: &crate::settings::Values) -> Self {
+        Self { manual: settings.manual_routing(), max_chats: settings.max_chats() }
+    }
+}
+
 /// Who hands a chat on.
 #[derive(Clone, Debug)]
 pub struct Transferrer {
@@ -176,16 +192,15 @@ pub struct Moved {
 }
 
 /// Hands open `room` (locked by the caller) to `target` on behalf of `by`, with `comment`:
-/// stores the transfer record, the old agent's `ul` and the new agent's `uj`. `manual`:
-/// routing is manual, so a department's chats wait in its queue. Nothing changes when the
-/// transfer is refused.
+/// stores the transfer record, the old agent's `ul` and the new agent's `uj`. Nothing changes
+/// when the transfer is refused.
 pub fn transfer(
     conn: &mut DbConn,
     room: &RoomRow,
     by: &Transferrer,
     target: Target,
     comment: Option<String>,
-    manual: bool,
+    routing: Routing,
     now: i64,
 ) -> Result<Moved, ApiError> {
     if !room.open {
@@ -212,10 +227,11 @@ pub fn transfer(
             if room.department_id.as_deref() == Some(department.id.as_str()) {
                 return Err(ErrorCode::ForwardingToSameDepartment.into());
             }
-            let agent = if manual {
+            let agent = if routing.manual {
                 None
             } else {
-                let agent = db::users::least_busy_available(conn, Some(&department.id))?;
+                let agent =
+                    db::users::least_busy_available(conn, Some(&department.id), routing.max_chats)?;
                 Some(agent.ok_or(ErrorCode::NoAgentsAvailableInDepartment)?)
             };
             (agent, Some(department), "department")

@@ -23,14 +23,21 @@ pub struct Routed {
 }
 
 /// Gives `room` (open, unserved, locked or created by the caller) to the least busy
-/// available agent (of its department, when it has one) and stores a `uj` message. `None`
-/// when nobody is available.
-pub fn route(conn: &mut DbConn, room: &RoomRow, now: i64) -> db::Result<Option<Routed>> {
+/// available agent (of its department, when it has one) serving fewer than `max_chats` open
+/// rooms (0: no limit) and stores a `uj` message. `None` when nobody is available.
+pub fn route(
+    conn: &mut DbConn,
+    room: &RoomRow,
+    now: i64,
+    max_chats: i64,
+) -> db::Result<Option<Routed>> {
     if room.served_by_id.is_some() || !room.open {
         return Ok(None);
     }
     let department = room.department_id.as_deref();
-    let Some(agent) = db::users::least_busy_available(conn, department)? else { return Ok(None) };
+    let Some(agent) = db::users::least_busy_available(conn, department, max_chats)? else {
+        return Ok(None);
+    };
     if !db::rooms::assign(conn, &room.id, &agent.id, &agent.username, now)? {
         return Ok(None);
     }
@@ -96,13 +103,19 @@ pub enum Queued {
     Gone,
 }
 
-/// Routes queued room `room_id` if it still waits. Locks that room (key [`Key::Room`]).
-pub fn route_queued(conn: &mut DbConn, room_id: &str, now: i64) -> db::Result<Queued> {
+/// Routes queued room `room_id` if it still waits (see [`route`] for `max_chats`). Locks
+/// that room (key [`Key::Room`]).
+pub fn route_queued(
+    conn: &mut DbConn,
+    room_id: &str,
+    now: i64,
+    max_chats: i64,
+) -> db::Result<Queued> {
     let Some(room) = db::rooms::lock(conn, room_id)? else { return Ok(Queued::Gone) };
     if !room.open || room.served_by_id.is_some() {
         return Ok(Queued::Gone);
     }
-    Ok(match route(conn, &room, now)? {
+    Ok(match route(conn, &room, now, max_chats)? {
         Some(routed) => Queued::Routed(Box::new(routed)),
         None => Queued::NobodyAvailable,
     })
@@ -111,9 +124,9 @@ pub fn route_queued(conn: &mut DbConn, room_id: &str, now: i64) -> db::Result<Qu
 /// How many queued rooms one drain looks at.
 const DRAIN_BATCH: i64 = 500;
 
-/// Routes queued rooms, oldest first, one write each, while agents are available. Returns
-/// the assignments.
-pub async fn drain_queue(db: &Database) -> db::Result<Vec<Routed>> {
+/// Routes queued rooms, oldest first, one write each, while agents are available (below
+/// `max_chats` open rooms, when above 0). Returns the assignments.
+pub async fn drain_queue(db: &Database, max_chats: i64) -> db::Result<Vec<Routed>> {
     let queued = db.read(|conn| db::rooms::queued(conn, DRAIN_BATCH)).await?;
     let mut routed = Vec::new();
     let mut unstaffed = Unstaffed::default();
@@ -122,7 +135,7 @@ pub async fn drain_queue(db: &Database) -> db::Result<Vec<Routed>> {
             continue;
         }
         let (room_id, department) = (room.id.clone(), room.department_id.clone());
-        let routing = move |conn: &mut DbConn| route_queued(conn, &room_id, now());
+        let routing = move |conn: &mut DbConn| route_queued(conn, &room_id, now(), max_chats);
         match db.write(Key::Room(room.id), routing).await? {
             Queued::Routed(assignment) => routed.push(*assignment),
             Queued::NobodyAvailable if unstaffed.found(department) => break,
@@ -154,16 +167,18 @@ impl Unstaffed {
     }
 }
 
-/// [`drain_queue`] on a connection of its own (the command line): one transaction per room.
+/// [`drain_queue`] on a connection of its own (the command line): one transaction per room,
+/// with the stored `Livechat_maximum_chats_per_agent`.
 pub fn drain_queue_on(conn: &mut DbConn) -> db::Result<Vec<Routed>> {
     use diesel::Connection as _;
+    let max_chats = crate::settings::Values::from_rows(&db::settings::all(conn)?).max_chats();
     let mut routed = Vec::new();
     let mut unstaffed = Unstaffed::default();
     for room in db::rooms::queued(conn, DRAIN_BATCH)? {
         if unstaffed.skips(&room) {
             continue;
         }
-        match conn.transaction(|conn| route_queued(conn, &room.id, now()))? {
+        match conn.transaction(|conn| route_queued(conn, &room.id, now(), max_chats))? {
             Queued::Routed(assignment) => routed.push(*assignment),
             Queued::NobodyAvailable if unstaffed.found(room.department_id.clone()) => break,
             Queued::NobodyAvailable | Queued::Gone => {}

@@ -70,6 +70,20 @@ impl Values {
         self.text(registry::ROUTING_METHOD) == registry::MANUAL_SELECTION
     }
 
+    /// A number's value (0 for an id that is not a number).
+    pub fn int(&self, id: &str) -> i64 {
+        match self.values.get(id) {
+            Some(SettingValue::Int(number)) => *number,
+            _ => 0,
+        }
+    }
+
+    /// `Livechat_maximum_chats_per_agent`: how many open rooms an agent may serve before
+    /// routing skips it (0: no limit).
+    pub fn max_chats(&self) -> i64 {
+        self.int(registry::MAX_CHATS_PER_AGENT)
+    }
+
     /// A text's value (`""` for an id that is not a text).
     pub fn text(&self, id: &str) -> &str {
         match self.values.get(id) {

@@ -182,13 +182,18 @@ pub fn store(conn: &mut DbConn, new: &NewMessage) -> Result<Result<MessageRow, R
     };
     let ts = super::rooms::next_ts_after(last_ts, new.now);
     let counts = written.kind.is_none();
+    let reply = match &new.author {
+        Author::Visitor { .. } => super::rooms::Reply::ByVisitor,
+        Author::Agent { .. } => super::rooms::Reply::ByUser,
+        Author::System { .. } => super::rooms::Reply::Neither,
+    };
     let id = new.id.clone().unwrap_or_else(crate::ids::random_id);
     let row = written.clone().row(id, new, ts);
     if !insert_new(conn, &row)? {
         // Taken meanwhile (a retry through another instance): the same checks as before.
         return refused(conn, new, &written, Some(true), true);
     }
-    super::rooms::record_message(conn, &new.rid, ts, counts)?;
+    super::rooms::record_message(conn, &new.rid, ts, counts, reply)?;
     Ok(Ok(row))
 }
 
@@ -462,7 +467,8 @@ fixed_statement!(SendPg, |this, out, _pg| {
          NULL, NULL, NULL, FALSE, NULL FROM r, v, t WHERE TRUE ON CONFLICT (id) DO NOTHING \
          RETURNING rid, ts), \
          upd AS (UPDATE rooms SET last_ts = ins.ts, last_message_at = ins.ts, \
-         updated_at = ins.ts, msgs = rooms.msgs + 1 FROM ins WHERE rooms.id = ins.rid) \
+         updated_at = ins.ts, msgs = rooms.msgs + 1, agent_replied_at = NULL \
+         FROM ins WHERE rooms.id = ins.rid) \
          SELECT v.id, v.username, v.name, r.open, r.last_ts, (SELECT ts FROM ins) \
          FROM v LEFT JOIN r ON TRUE",
     );

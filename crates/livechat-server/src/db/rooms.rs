@@ -120,9 +120,32 @@ pub fn insert(conn: &mut DbConn, row: &RoomRow) -> Result<()> {
     Ok(())
 }
 
-/// Records a message stored at `ts`: the room's last `ts`, last message time and count.
-pub fn record_message(conn: &mut DbConn, id: &str, ts: i64, counts: bool) -> Result<()> {
-    let update = RecordMessage { id, ts, counts: i64::from(counts) };
+/// What a message does to the abandoned-chat timer (`rooms.agent_replied_at`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// A user (the agent) wrote: the timer runs from the message.
+    ByUser,
+    /// The visitor wrote: the timer stops.
+    ByVisitor,
+    /// A system message: the timer stays as it is.
+    Neither,
+}
+
+/// Records a message stored at `ts`: the room's last `ts`, last message time and count, and
+/// the abandoned-chat timer (`reply`), in one UPDATE.
+pub fn record_message(
+    conn: &mut DbConn,
+    id: &str,
+    ts: i64,
+    counts: bool,
+    reply: Reply,
+) -> Result<()> {
+    let (sets_reply, replied_at) = match reply {
+        Reply::ByUser => (true, Some(ts)),
+        Reply::ByVisitor => (true, None),
+        Reply::Neither => (false, None),
+    };
+    let update = RecordMessage { id, ts, counts: i64::from(counts), sets_reply, replied_at };
     match conn {
         DbConn::Sqlite(sqlite) => update.execute(sqlite)?,
         DbConn::Postgres(pg) => update.execute(pg)?,
@@ -135,10 +158,13 @@ struct RecordMessage<'a> {
     id: &'a str,
     ts: i64,
     counts: i64,
+    /// Whether `agent_replied_at` changes (the SQL stays the same either way).
+    sets_reply: bool,
+    replied_at: Option<i64>,
 }
 
 fixed_statement!(RecordMessage, |this, out, _pg| {
-    use diesel::sql_types::{BigInt, Text};
+    use diesel::sql_types::{BigInt, Bool, Nullable, Text};
     out.push_sql("UPDATE rooms SET last_ts = ");
     out.push_bind_param::<BigInt, _>(&this.ts)?;
     out.push_sql(", last_message_at = ");
@@ -147,7 +173,11 @@ fixed_statement!(RecordMessage, |this, out, _pg| {
     out.push_bind_param::<BigInt, _>(&this.ts)?;
     out.push_sql(", msgs = msgs + ");
     out.push_bind_param::<BigInt, _>(&this.counts)?;
-    out.push_sql(" WHERE id = ");
+    out.push_sql(", agent_replied_at = CASE WHEN ");
+    out.push_bind_param::<Bool, _>(&this.sets_reply)?;
+    out.push_sql(" THEN ");
+    out.push_bind_param::<Nullable<BigInt>, _>(&this.replied_at)?;
+    out.push_sql(" ELSE agent_replied_at END WHERE id = ");
     out.push_bind_param::<Text, _>(&this.id)?;
 });
 
@@ -293,6 +323,41 @@ pub fn list(
         .select((RoomRow::as_select(), VisitorRow::as_select()))
         .load(conn)?;
     Ok((page, total))
+}
+
+/// The open rooms an agent serves, by id (the order every transaction locks rooms in).
+pub fn open_of_agent(conn: &mut DbConn, agent_id: &str) -> Result<Vec<String>> {
+    rooms::table
+        .filter(rooms::served_by_id.eq(agent_id))
+        .filter(rooms::open.eq(true))
+        .order(rooms::id.asc())
+        .select(rooms::id)
+        .load(conn)
+        .map_err(Into::into)
+}
+
+/// Open, served rooms whose agent's last message, unanswered by the visitor, was sent
+/// before `cutoff` (abandoned chats), oldest first, at most `limit`; the partial index
+/// `rooms_abandoned` finds them.
+pub fn abandoned(conn: &mut DbConn, cutoff: i64, limit: i64) -> Result<Vec<String>> {
+    rooms::table
+        .filter(rooms::open.eq(true))
+        .filter(rooms::agent_replied_at.is_not_null())
+        .filter(rooms::agent_replied_at.lt(cutoff))
+        .filter(rooms::served_by_id.is_not_null())
+        .order((rooms::agent_replied_at.asc(), rooms::id.asc()))
+        .limit(limit)
+        .select(rooms::id)
+        .load(conn)
+        .map_err(Into::into)
+}
+
+/// Whether `room` is an abandoned chat at `cutoff`: what [`abandoned`] finds, asked again
+/// of a locked row.
+pub fn is_abandoned(room: &RoomRow, cutoff: i64) -> bool {
+    room.open
+        && room.served_by_id.is_some()
+        && room.agent_replied_at.is_some_and(|replied| replied < cutoff)
 }
 
 /// Puts the open rooms an agent serves back into the queue; returns their ids. Locks those

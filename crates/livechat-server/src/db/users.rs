@@ -313,10 +313,13 @@ pub fn any_available(conn: &mut DbConn) -> Result<bool> {
 /// The available agent serving the fewest open rooms; ties go to the one idle longest (whose
 /// last room was given the longest ago, read from the rooms: no agent row is written when a
 /// room is routed, so routing never waits on an agent's row).
-/// With `department`, only that department's agents are considered.
+/// With `department`, only that department's agents are considered; with `max_chats` above
+/// 0, agents serving that many open rooms or more are skipped
+/// (`Livechat_maximum_chats_per_agent`).
 pub fn least_busy_available(
     conn: &mut DbConn,
     department: Option<&str>,
+    max_chats: i64,
 ) -> Result<Option<UserRow>> {
     use super::schema::department_agents;
     let mut query = users::table
@@ -337,6 +340,9 @@ pub fn least_busy_available(
             .filter(rooms::served_by_id.eq(&agent.id))
             .count()
             .get_result(conn)?;
+        if max_chats > 0 && serving >= max_chats {
+            continue;
+        }
         let last_given: Option<i64> = rooms::table
             .filter(rooms::served_by_id.eq(&agent.id))
             .select(diesel::dsl::max(rooms::served_at))
@@ -351,6 +357,42 @@ pub fn least_busy_available(
         }
     }
     Ok(best.map(|(_, agent)| agent))
+}
+
+/// Records that an instance saw a realtime connection of user `id` at `at` (`None`: forget
+/// it). One row: key [`super::Key::User`].
+pub fn set_seen(conn: &mut DbConn, id: &str, at: Option<i64>) -> Result<()> {
+    diesel::update(users::table.find(id)).set(users::seen_at.eq(at)).execute(conn)?;
+    Ok(())
+}
+
+/// The available agents whose last realtime connection was seen before `cutoff` (the
+/// agent-leave timer ran out), by id. Agents never seen on a socket (`seen_at` NULL) are
+/// never among them.
+pub fn gone_agents(conn: &mut DbConn, cutoff: i64) -> Result<Vec<String>> {
+    users::table
+        .filter(users::status.eq("available"))
+        .filter(users::seen_at.lt(cutoff))
+        .filter(users::roles.like(format!("%{}%", roles::AGENT)))
+        .order((users::seen_at.asc(), users::id.asc()))
+        .select(users::id)
+        .load(conn)
+        .map_err(Into::into)
+}
+
+/// Whether `user` is an available agent whose last realtime connection was seen before
+/// `cutoff`: what [`gone_agents`] finds, asked again of a locked row.
+pub fn is_gone(user: &UserRow, cutoff: i64) -> bool {
+    user.is_available() && user.is_agent() && user.seen_at.is_some_and(|seen| seen < cutoff)
+}
+
+/// Agent `id` left: not available, and its timer stopped (`seen_at` NULL) until a socket of
+/// it is seen again.
+pub fn set_left(conn: &mut DbConn, id: &str) -> Result<()> {
+    diesel::update(users::table.find(id))
+        .set((users::status.eq("not-available"), users::seen_at.eq(None::<i64>)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Sets a user's roles (stored form) and, when it lost the agent role, its availability.

@@ -92,6 +92,8 @@ pub async fn logout(
                 return Ok(false);
             }
             db::users::set_status(conn, &user_id, "not-available")?;
+            // Nobody is left to come back: the agent-leave timer stops.
+            db::users::set_seen(conn, &user_id, None)?;
             Ok(true)
         })
         .await?;
@@ -333,13 +335,14 @@ pub async fn close_room(
                 db::rooms::close(conn, &room.id, &closing)?;
                 return Ok(None);
             }
-            super::room::close_room(conn, &room, by, closer, comment).map(Some)
+            Ok(Some(super::room::close_room(conn, &room, by, closer, comment)?))
         })
         .await?;
     if let Some(closed_id) = closed_id {
         state.realtime.message_changed(&key, &closed_id);
     }
     state.realtime.room_changed(&key);
+    super::drain_after_close(&state).await;
     ok(close_room::Response {})
 }
 
@@ -377,6 +380,7 @@ pub async fn next(
     if let Some(department) = &department {
         validate::at_most("department", department, validate::bounds::DEPARTMENT)?;
     }
+    let max_chats = state.settings().await?.max_chats();
     let agent = state
         .read(move |conn| {
             if let Some(visitor) = db::visitors::find_by_token(conn, token.as_str())? {
@@ -384,7 +388,7 @@ pub async fn next(
                     return Ok(None);
                 }
             }
-            let agent = db::users::least_busy_available(conn, department.as_deref())?;
+            let agent = db::users::least_busy_available(conn, department.as_deref(), max_chats)?;
             Ok(Some(agent.ok_or(ErrorCode::AgentNotFound)?))
         })
         .await?;

@@ -57,17 +57,32 @@ pub fn now() -> i64 {
 /// announces each assignment; nothing with manual routing, where agents take them. A failure
 /// leaves the rooms queued for the next drain.
 pub async fn drain_queue(state: &crate::AppState) {
-    match state.settings().await {
-        Ok(settings) if settings.manual_routing() => return,
-        Ok(_) => {}
-        Err(_) => return,
+    let settings = match state.settings().await {
+        Ok(settings) => settings,
+        Err(err) => {
+            tracing::warn!(error = %err, "queued rooms wait for the next drain");
+            return;
+        }
+    };
+    if settings.manual_routing() {
+        return;
     }
-    match crate::routing::drain_queue(&state.db).await {
+    match crate::routing::drain_queue(&state.db, settings.max_chats()).await {
         Ok(routed) => {
             for assignment in routed {
                 state.realtime.room_routed(&assignment);
             }
         }
+        Err(err) => tracing::warn!(error = %err, "queued rooms wait for the next drain"),
+    }
+}
+
+/// A room closed: with `Livechat_maximum_chats_per_agent` set, its agent may be below the
+/// limit again, so the queue is drained (without a limit a close frees nobody).
+pub async fn drain_after_close(state: &crate::AppState) {
+    match state.settings().await {
+        Ok(settings) if settings.max_chats() > 0 => drain_queue(state).await,
+        Ok(_) => {}
         Err(err) => tracing::warn!(error = %err, "queued rooms wait for the next drain"),
     }
 }

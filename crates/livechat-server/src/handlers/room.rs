@@ -51,13 +51,17 @@ pub async fn open(
         return ok(open::Response { room: room.to_wire(&visitor, true), new_room: false });
     }
     // Rooms open already stay open; no new one opens while livechat is off.
-    if !state.settings().await?.flag(registry::LIVECHAT_ENABLED) {
+    let settings = state.settings().await?;
+    if !settings.flag(registry::LIVECHAT_ENABLED) {
         return Err(ErrorCode::OmnichannelDisabled.into());
     }
     let key = Key::Visitor(visitor.token.clone());
-    let require_agent = state.config.require_online_agent;
-    let manual = state.settings().await?.manual_routing();
-    let opening = Opening { source, require_agent, manual };
+    let opening = Opening {
+        source,
+        require_agent: state.config.require_online_agent,
+        manual: settings.manual_routing(),
+        max_chats: settings.max_chats(),
+    };
     let (visitor, room, new_room, routed) = state
         .write(key, move |conn: &mut DbConn| open_room(conn, visitor, &opening, now()))
         .await?;
@@ -78,6 +82,8 @@ struct Opening {
     require_agent: bool,
     /// Routing is manual: the room waits in the queue for an agent to take it.
     manual: bool,
+    /// `Livechat_maximum_chats_per_agent`: routing skips agents serving this many rooms.
+    max_chats: i64,
 }
 
 /// Opens a room for `visitor` unless it has one; the partial unique index decides races.
@@ -146,7 +152,7 @@ fn open_room(
     let (routed, staffed) = if opening.manual {
         (None, !opening.require_agent || db::users::any_available(conn)?)
     } else {
-        let routed = routing::route(conn, &room, now)?;
+        let routed = routing::route(conn, &room, now, opening.max_chats)?;
         let staffed = routed.is_some();
         (routed, staffed)
     };
@@ -197,11 +203,12 @@ pub async fn close(
             }
             let by = (visitor.id.clone(), visitor.username.clone(), visitor.display_name().into());
             let by_visitor = (visitor.id.as_str(), visitor.username.as_str(), "visitor");
-            close_room(conn, &room, by, by_visitor, CLOSED_BY_VISITOR.to_owned())
+            Ok(close_room(conn, &room, by, by_visitor, CLOSED_BY_VISITOR.to_owned())?)
         })
         .await?;
     state.realtime.message_changed(&key, &closed_id);
     state.realtime.room_changed(&key);
+    super::drain_after_close(&state).await;
     ok(close::Response { rid, comment: CLOSED_BY_VISITOR.to_owned() })
 }
 
@@ -214,7 +221,7 @@ pub fn close_room(
     by: (String, String, String),
     closer: (&str, &str, &str),
     comment: String,
-) -> Result<String, ApiError> {
+) -> db::Result<String> {
     let now = now();
     let closing =
         db::rooms::Closing { at: now, by_id: closer.0, by_username: closer.1, closer: closer.2 };
@@ -247,7 +254,8 @@ pub async fn config(
             // With a department, `online` is about its agents only.
             let online = match &department {
                 Some(department) => {
-                    db::users::least_busy_available(conn, Some(department))?.is_some()
+                    // Online is about availability, not about room for one more chat.
+                    db::users::least_busy_available(conn, Some(department), 0)?.is_some()
                 }
                 None => db::users::any_available(conn)?,
             };

@@ -13,7 +13,7 @@ use crate::db::users::UserRow;
 use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{path_param, Body, Query};
-use crate::queue::{self as workflow, Moved, Target, Transferrer};
+use crate::queue::{self as workflow, Moved, Routing, Target, Transferrer};
 use crate::settings::registry;
 use crate::{permissions, validate, AppState};
 
@@ -61,7 +61,7 @@ pub async fn forward(
     }
     state.require(&user, permissions::VIEW_L_ROOM).await?;
     state.require(&user, permissions::TRANSFER_LIVECHAT_GUEST).await?;
-    let manual = state.settings().await?.manual_routing();
+    let routing = Routing::of(&*state.settings().await?);
     let rid = req.room_id.as_str().to_owned();
     let moved = state
         .write(Key::Room(rid.clone()), move |conn: &mut DbConn| -> Result<_, ApiError> {
@@ -88,7 +88,7 @@ pub async fn forward(
                 },
             };
             let by = Transferrer::user(&user);
-            workflow::transfer(conn, &room, &by, target, req.comment.clone(), manual, now())
+            workflow::transfer(conn, &room, &by, target, req.comment.clone(), routing, now())
         })
         .await?;
     announce(&state, &moved);
@@ -109,7 +109,7 @@ pub async fn switch(
     if !settings.flag(registry::ALLOW_SWITCHING_DEPARTMENTS) {
         return Err(ErrorCode::NotAllowed.into());
     }
-    let manual = settings.manual_routing();
+    let routing = Routing::of(&settings);
     // The room, then the visitor: the lock order, in a transaction of its own.
     let (moved, room) = state
         .write(Key::Many, move |conn: &mut DbConn| -> Result<_, ApiError> {
@@ -123,7 +123,7 @@ pub async fn switch(
             let department = enabled_department(conn, &req.department)?;
             let by = Transferrer::visitor(&visitor);
             let target = Target::Department(department.clone());
-            let moved = workflow::transfer(conn, &room, &by, target, None, manual, now())?;
+            let moved = workflow::transfer(conn, &room, &by, target, None, routing, now())?;
             // The visitor's row after the room's, as the lock order wants.
             let mut visitor = visitor;
             visitor.department = Some(department.id);
@@ -239,7 +239,8 @@ pub async fn return_as_inquiry(
                 None => None,
             };
             let by = Transferrer::user(&user);
-            workflow::transfer(conn, &room, &by, Target::Queue(department), None, true, now())
+            let queue = Routing { manual: true, max_chats: 0 };
+            workflow::transfer(conn, &room, &by, Target::Queue(department), None, queue, now())
         })
         .await?;
     announce(state, &moved);

@@ -419,7 +419,8 @@ impl Hub {
     }
 
     /// Whether `user` (a member of `departments`) differs from socket `id`'s login in what
-    /// decides what it may see.
+    /// decides what it may see: its roles and departments (its availability and `seen_at`,
+    /// which the timers write every few seconds, change nothing of that).
     pub fn login_changed(&self, id: u64, user: &UserRow, departments: &[String]) -> bool {
         let inner = self.lock();
         let Some(login) = inner.sockets.get(&id).and_then(|socket| socket.login.as_ref()) else {
@@ -707,6 +708,32 @@ mod tests {
         assert!(!hub.has_subscribers(&topic));
         hub.leave(socket.id);
         assert_eq!(hub.subscriptions(socket.id), 0);
+    }
+
+    #[test]
+    fn only_roles_make_a_login_change() {
+        let hub = Hub::new(8);
+        let socket = hub.join();
+        let user = UserRow {
+            id: "u1".into(),
+            username: "ann".into(),
+            name: "Ann".into(),
+            password_hash: String::new(),
+            status: "available".into(),
+            created_at: 0,
+            roles: "livechat-agent".into(),
+            presence: "online".into(),
+            email: None,
+            seen_at: None,
+        };
+        hub.log_in(
+            socket.id,
+            Login { user: user.clone(), token_hash: "h".into(), departments: Vec::new() },
+        );
+        let seen = UserRow { seen_at: Some(5), status: "not-available".into(), ..user.clone() };
+        assert!(!hub.login_changed(socket.id, &seen, &[]), "seen_at and status are no change");
+        let promoted = UserRow { roles: "livechat-agent,livechat-manager".into(), ..user };
+        assert!(hub.login_changed(socket.id, &promoted, &[]));
     }
 
     #[test]

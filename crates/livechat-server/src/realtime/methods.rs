@@ -91,6 +91,10 @@ impl Connection {
             "tokenExpires": ddp::date(session.expires_at),
             "type": "resume",
         });
+        if session.user.is_agent() {
+            // The agent-leave timer restarts from this login (see `crate::timers`).
+            crate::timers::seen_now(&self.state, &session.user.id).await.map_err(server_error)?;
+        }
         let login = Login { user: session.user, token_hash, departments };
         self.state.realtime.hub().log_in(self.hub.id, login);
         Ok(reply)

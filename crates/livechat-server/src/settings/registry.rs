@@ -54,6 +54,8 @@ const TEXT: Kind = Kind::Text(1024);
 const LONG_TEXT: Kind = Kind::Text(4096);
 /// A colour such as `#C1272D`.
 const COLOUR: Kind = Kind::Text(64);
+/// A timer's length in seconds: at least one, at most a year.
+const SECONDS: Kind = Kind::Int { min: 1, max: 365 * 24 * 3600 };
 
 const fn honoured(id: &'static str, kind: Kind, default: DefaultValue) -> Definition {
     Definition { id, kind, default, honoured: true }
@@ -97,6 +99,14 @@ pub const ALL: &[Definition] = &[
     honoured(CANNED_RESPONSES_ENABLE, FLAG, B(true)),
     honoured(COMMENT_REQUIRED_ON_CLOSE, FLAG, B(true)),
     honoured(ALLOW_FORCE_CLOSE, FLAG, B(false)),
+    // The timers (`crate::timers`) and the routing limit.
+    honoured(AGENT_LEAVE_ACTION, Kind::Choice(&["none", "close", "forward"]), T("none")),
+    honoured(AGENT_LEAVE_ACTION_TIMEOUT, SECONDS, I(60)),
+    honoured(AGENT_LEAVE_COMMENT, TEXT, T("")),
+    honoured(MAX_CHATS_PER_AGENT, Kind::Int { min: 0, max: 1_000_000 }, I(0)),
+    honoured(VISITOR_INACTIVITY_TIMEOUT, SECONDS, I(3600)),
+    honoured(AUTO_CLOSE_ABANDONED_ROOMS, FLAG, B(false)),
+    honoured(ABANDONED_ROOMS_CLOSED_MESSAGE, LONG_TEXT, T("")),
     // Not yet: the features they govern do not exist.
     later("FileUpload_Enabled", FLAG, B(true)),
     later("Livechat_fileupload_enabled", FLAG, B(true)),
@@ -180,6 +190,24 @@ pub const MANUAL_SELECTION: &str = "Manual_Selection";
 /// `Livechat_allow_switching_departments`: visitors may move their chat to another
 /// department (`livechat/room.transfer`).
 pub const ALLOW_SWITCHING_DEPARTMENTS: &str = "Livechat_allow_switching_departments";
+/// `Livechat_agent_leave_action`: what happens to an agent's open rooms once its last
+/// realtime connection has been gone for the timeout: `none`, `close` or `forward`.
+pub const AGENT_LEAVE_ACTION: &str = "Livechat_agent_leave_action";
+/// `Livechat_agent_leave_action_timeout`: seconds without a realtime connection.
+pub const AGENT_LEAVE_ACTION_TIMEOUT: &str = "Livechat_agent_leave_action_timeout";
+/// `Livechat_agent_leave_comment`: the comment of the rooms the `close` action closes.
+pub const AGENT_LEAVE_COMMENT: &str = "Livechat_agent_leave_comment";
+/// `Livechat_maximum_chats_per_agent`: routing skips agents serving this many open rooms
+/// (0: no limit).
+pub const MAX_CHATS_PER_AGENT: &str = "Livechat_maximum_chats_per_agent";
+/// `Livechat_visitor_inactivity_timeout`: seconds of visitor silence after the agent's
+/// message that make a chat abandoned.
+pub const VISITOR_INACTIVITY_TIMEOUT: &str = "Livechat_visitor_inactivity_timeout";
+/// `Livechat_auto_close_abandoned_rooms`: abandoned chats are closed.
+pub const AUTO_CLOSE_ABANDONED_ROOMS: &str = "Livechat_auto_close_abandoned_rooms";
+/// `Livechat_abandoned_rooms_closed_custom_message`: the comment of an abandoned chat's
+/// close (empty: Rocket.Chat's text).
+pub const ABANDONED_ROOMS_CLOSED_MESSAGE: &str = "Livechat_abandoned_rooms_closed_custom_message";
 
 /// The honoured setting `id`, if it is one.
 pub fn honoured_setting(id: &str) -> Option<&'static Definition> {
@@ -257,8 +285,8 @@ mod tests {
             CANNED_RESPONSES_ENABLE,
             COMMENT_REQUIRED_ON_CLOSE,
             ALLOW_FORCE_CLOSE,
+            AUTO_CLOSE_ABANDONED_ROOMS,
         ];
-        let choices = [ROUTING_METHOD];
         let texts = [
             TITLE,
             TITLE_COLOR,
@@ -272,7 +300,11 @@ mod tests {
             REGISTRATION_FORM_MESSAGE,
             TRANSCRIPT_MESSAGE,
             DATA_PROCESSING_CONSENT_TEXT,
+            AGENT_LEAVE_COMMENT,
+            ABANDONED_ROOMS_CLOSED_MESSAGE,
         ];
+        let numbers = [AGENT_LEAVE_ACTION_TIMEOUT, MAX_CHATS_PER_AGENT, VISITOR_INACTIVITY_TIMEOUT];
+        let choices = [ROUTING_METHOD, AGENT_LEAVE_ACTION];
         for id in flags {
             assert_eq!(honoured_setting(id).map(|d| d.kind), Some(Kind::Bool), "{id}");
         }
@@ -280,12 +312,16 @@ mod tests {
             let kind = honoured_setting(id).map(|d| d.kind);
             assert!(matches!(kind, Some(Kind::Text(_))), "{id}");
         }
+        for id in numbers {
+            let kind = honoured_setting(id).map(|d| d.kind);
+            assert!(matches!(kind, Some(Kind::Int { .. })), "{id}");
+        }
         for id in choices {
             let kind = honoured_setting(id).map(|d| d.kind);
             assert!(matches!(kind, Some(Kind::Choice(_))), "{id}");
         }
         let honoured = ALL.iter().filter(|definition| definition.honoured).count();
-        let named = flags.len() + choices.len() + texts.len();
+        let named = flags.len() + choices.len() + texts.len() + numbers.len();
         assert_eq!(honoured, named, "an honoured setting nobody reads");
     }
 
@@ -311,6 +347,16 @@ mod tests {
         let timeout = later("Livechat_http_timeout");
         assert!(timeout.check(&SettingValue::Int(0)).is_err());
         assert!(timeout.check(&SettingValue::Int(5000)).is_ok());
+        let leave = honoured_setting(AGENT_LEAVE_ACTION).expect("registered");
+        assert!(leave.check(&SettingValue::from("forward")).is_ok());
+        assert!(leave.check(&SettingValue::from("hold")).is_err());
+        let seconds = honoured_setting(AGENT_LEAVE_ACTION_TIMEOUT).expect("registered");
+        assert!(seconds.check(&SettingValue::Int(0)).is_err(), "a timer of no time");
+        assert!(seconds.check(&SettingValue::Int(1)).is_ok());
+        assert!(seconds.check(&SettingValue::from("60")).is_err());
+        let limit = honoured_setting(MAX_CHATS_PER_AGENT).expect("registered");
+        assert!(limit.check(&SettingValue::Int(0)).is_ok(), "0 is no limit");
+        assert!(limit.check(&SettingValue::Int(-1)).is_err());
         let routing = later("Livechat_Routing_Method");
         assert!(routing.check(&SettingValue::from("Manual_Selection")).is_ok());
         assert!(routing.check(&SettingValue::from("External")).is_err());

@@ -27,6 +27,7 @@ mod room;
 mod routing;
 mod settings;
 mod store;
+mod timers;
 mod triggers;
 mod users;
 mod visitor;

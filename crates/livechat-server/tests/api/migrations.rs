@@ -160,7 +160,8 @@ fn roles_become_a_set_and_admins_keep_taking_chats() {
     let root = db::users::find(&mut conn, "u2").expect("find").expect("root");
     assert!(root.is_admin() && root.is_agent());
     // Both still take chats: the available one is routed to.
-    let routed = db::users::least_busy_available(&mut conn, None).expect("routing").expect("alice");
+    let routed =
+        db::users::least_busy_available(&mut conn, None, 0).expect("routing").expect("alice");
     assert_eq!(routed.id, "u1");
     // E-mail addresses are unique ignoring case.
     conn.batch_execute("UPDATE users SET email = 'a@example.com' WHERE id = 'u1'").expect("email");
