@@ -438,14 +438,14 @@ fixed_statement!(SendPg, |this, out, _pg| {
     out.push_sql(message_column_names());
     // The values in the schema's column order: id, rid, msg, ts, updated_at, the author
     // (id, username, name), visitor_id, alias, kind, the edit (at, by id, by username),
-    // deleted.
+    // deleted, data.
     out.push_sql(") SELECT ");
     out.push_bind_param::<Text, _>(&this.id)?;
     out.push_sql(", r.id, ");
     out.push_bind_param::<Text, _>(&new.text)?;
     out.push_sql(
         ", t.ts, t.ts, v.id, v.username, COALESCE(v.name, v.username), v.id, NULL, NULL, \
-         NULL, NULL, NULL, FALSE FROM r, v, t WHERE TRUE ON CONFLICT (id) DO NOTHING \
+         NULL, NULL, NULL, FALSE, NULL FROM r, v, t WHERE TRUE ON CONFLICT (id) DO NOTHING \
          RETURNING rid, ts), \
          upd AS (UPDATE rooms SET last_ts = ins.ts, last_message_at = ins.ts, \
          updated_at = ins.ts, msgs = rooms.msgs + 1 FROM ins WHERE rooms.id = ins.rid) \
@@ -577,9 +577,9 @@ mod tests {
     fn the_insert_column_list_is_the_schemas() {
         let names = message_column_names();
         let listed: Vec<&str> = names.split(", ").collect();
-        assert_eq!(listed.len(), 15, "{names}");
+        assert_eq!(listed.len(), 16, "{names}");
         assert_eq!(&listed[..4], ["\"id\"", "\"rid\"", "\"msg\"", "\"ts\""], "{names}");
-        assert_eq!(listed.last(), Some(&"\"deleted\""), "{names}");
+        assert_eq!(listed.last(), Some(&"\"data\""), "{names}");
         assert!(!names.contains("messages") && !names.contains("--"), "{names}");
     }
 }
