@@ -41,6 +41,10 @@ pub const ASSIGN_ROLES: &str = "assign-roles";
 pub const ASSIGN_ADMIN_ROLE: &str = "assign-admin-role";
 /// Set another user's presence.
 pub const EDIT_OTHER_USER_ACTIVE_STATUS: &str = "edit-other-user-active-status";
+/// Change the room info and visitor of a room someone else serves.
+pub const SAVE_OTHERS_LIVECHAT_ROOM_INFO: &str = "save-others-livechat-room-info";
+/// Change a visitor's contact details (name, e-mail, phone, custom fields).
+pub const EDIT_OMNICHANNEL_CONTACT: &str = "edit-omnichannel-contact";
 /// Change grants.
 pub const ACCESS_PERMISSIONS: &str = "access-permissions";
 
@@ -55,12 +59,14 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     (CREATE_USER, &[ADMIN]),
     (DELETE_USER, &[ADMIN]),
     (EDIT_OTHER_USER_ACTIVE_STATUS, &[ADMIN]),
+    (EDIT_OMNICHANNEL_CONTACT, &[MANAGER, AGENT, ADMIN]),
     ("edit-other-user-info", &[ADMIN]),
     ("edit-other-user-password", &[ADMIN]),
     ("manage-livechat-departments", &[MANAGER, ADMIN]),
     (MANAGE_LIVECHAT_AGENTS, &[MANAGER, ADMIN]),
     (MANAGE_LIVECHAT_MANAGERS, &[MANAGER, ADMIN]),
     // **fix** (SPEC): agents forward the chats they serve.
+    (SAVE_OTHERS_LIVECHAT_ROOM_INFO, &[MANAGER, ADMIN]),
     ("transfer-livechat-guest", &[MANAGER, AGENT, ADMIN]),
     ("view-livechat-departments", &[MANAGER, ADMIN]),
     (VIEW_L_ROOM, &[MANAGER, AGENT, ADMIN]),

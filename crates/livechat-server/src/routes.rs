@@ -51,7 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn api(table: &mut impl Table) {
     use handlers::{
         agent as agents, custom_field as fields, department as departments, livechat_users as team,
-        message as msg, method as bridge, permissions as grants, room as rooms, settings,
+        manage, message as msg, method as bridge, permissions as grants, room as rooms, settings,
         trigger as triggers, users, visitor as visitors, widget as widgets,
     };
 
@@ -70,7 +70,7 @@ pub fn api(table: &mut impl Table) {
         .add::<agent::login::Request>(web::to(agents::login))
         .add::<agent::logout::Request>(web::to(agents::logout))
         .add::<agent::status::Request>(web::to(agents::set_status))
-        .add::<agent::rooms::Request>(web::to(agents::list_rooms))
+        .add::<agent::rooms::Request>(web::to(manage::list_rooms))
         .add::<agent::chat_send::Request>(web::to(agents::send))
         .add::<agent::chat_update::Request>(web::to(agents::update))
         .add::<agent::chat_delete::Request>(web::to(agents::delete))
@@ -118,7 +118,11 @@ pub fn api(table: &mut impl Table) {
         .add::<livechat_users::get::Request>(web::to(team::get))
         .add::<livechat_users::remove::Request>(web::to(team::remove))
         .add::<permission::list_all::Request>(web::to(grants::list_all))
-        .add::<permission::update::Request>(web::to(grants::update));
+        .add::<permission::update::Request>(web::to(grants::update))
+        .add::<agent::rooms_filters::Request>(web::to(manage::filters))
+        .add::<room::save_info::Request>(web::to(manage::save_info))
+        .add::<room::messages::Request>(web::to(manage::room_messages))
+        .add::<visitor::info::Request>(web::to(manage::visitor_info));
 }
 
 /// The OpenAPI document of [`api`].

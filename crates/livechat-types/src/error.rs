@@ -52,6 +52,12 @@ pub enum ErrorCode {
     NotAllowedToCloseConversation,
     /// The offline form is switched off (`Livechat_display_offline_form`).
     OfflineFormDisabled,
+    /// The room does not exist, or is out of the caller's reach (`livechat/room.saveInfo`,
+    /// Rocket.Chat's `error-invalid-room`).
+    ErrorInvalidRoom,
+    /// The visitor does not exist, or is out of the caller's reach
+    /// (`livechat/visitors.info`).
+    VisitorNotFound,
     /// The request's parameters are malformed.
     InvalidParams,
     /// A username or e-mail address is taken already (Meteor style, with a reason).
@@ -112,6 +118,8 @@ impl ErrorCode {
         (Self::OmnichannelDisabled, "error-omnichannel-is-disabled"),
         (Self::NotAllowedToCloseConversation, "error-not-allowed-to-close-conversation"),
         (Self::OfflineFormDisabled, "error-offline-form-disabled"),
+        (Self::ErrorInvalidRoom, "error-invalid-room"),
+        (Self::VisitorNotFound, "visitor-not-found"),
         (Self::InvalidParams, "invalid-params"),
         (Self::FieldUnavailable, "error-field-unavailable"),
         (Self::InvalidUser, "error-invalid-user"),

@@ -82,6 +82,7 @@ pub mod messages;
 pub mod models;
 pub mod offline;
 pub mod permissions;
+pub mod room_list;
 pub mod rooms;
 pub mod schema;
 pub mod settings;

@@ -4,6 +4,7 @@ pub mod agent;
 pub mod custom_field;
 pub mod department;
 pub mod livechat_users;
+pub mod manage;
 pub mod message;
 pub mod method;
 pub mod ops;

@@ -22,6 +22,7 @@ mod paths;
 mod permissions;
 mod realtime;
 mod room;
+mod rooms;
 mod routing;
 mod settings;
 mod store;
