@@ -89,7 +89,8 @@ impl AgentSession {
         self.client.call_as(&status::Request::new(available), self.auth()).await
     }
 
-    /// Rooms this agent serves plus the queue (admins: every room).
+    /// Rooms this agent serves plus the queue (managers and admins: every room), narrowed by
+    /// the request's filters (agents, department, open, tags, dates, custom fields, name).
     /// `GET /api/v1/livechat/rooms`
     pub async fn rooms(&self, req: &rooms::Request) -> Result<rooms::Response, Error> {
         self.client.call_as(req, self.auth()).await

@@ -7,6 +7,7 @@ mod client;
 mod department;
 mod error;
 mod realtime;
+mod rooms;
 mod settings;
 mod visitor;
 

@@ -43,6 +43,10 @@ pub const ASSIGN_ADMIN_ROLE: &str = "assign-admin-role";
 pub const EDIT_OTHER_USER_ACTIVE_STATUS: &str = "edit-other-user-active-status";
 /// Hand a chat on to another agent or department.
 pub const TRANSFER_LIVECHAT_GUEST: &str = "transfer-livechat-guest";
+/// Change the room info and visitor of a room someone else serves.
+pub const SAVE_OTHERS_LIVECHAT_ROOM_INFO: &str = "save-others-livechat-room-info";
+/// Change a visitor's contact details (name, e-mail, phone, custom fields).
+pub const EDIT_OMNICHANNEL_CONTACT: &str = "edit-omnichannel-contact";
 /// Change grants.
 pub const ACCESS_PERMISSIONS: &str = "access-permissions";
 
@@ -70,6 +74,7 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     (CREATE_USER, &[ADMIN]),
     (DELETE_USER, &[ADMIN]),
     (EDIT_OTHER_USER_ACTIVE_STATUS, &[ADMIN]),
+    (EDIT_OMNICHANNEL_CONTACT, &[MANAGER, AGENT, ADMIN]),
     ("edit-other-user-info", &[ADMIN]),
     ("edit-other-user-password", &[ADMIN]),
     ("manage-livechat-departments", &[MANAGER, ADMIN]),
@@ -82,6 +87,7 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     (SAVE_DEPARTMENT_CANNED_RESPONSES, &[MANAGER, ADMIN]),
     // **fix** (SPEC): agents forward the chats they serve.
     (TRANSFER_LIVECHAT_GUEST, &[MANAGER, AGENT, ADMIN]),
+    (SAVE_OTHERS_LIVECHAT_ROOM_INFO, &[MANAGER, ADMIN]),
     ("view-livechat-departments", &[MANAGER, ADMIN]),
     (VIEW_CANNED_RESPONSES, &[MANAGER, AGENT, ADMIN]),
     (VIEW_L_ROOM, &[MANAGER, AGENT, ADMIN]),

@@ -52,9 +52,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn api(table: &mut impl Table) {
     use handlers::{
         agent as agents, canned_response as canned, custom_field as fields,
-        department as departments, inquiry as queue, livechat_users as team, message as msg,
-        method as bridge, permissions as grants, room as rooms, settings, tag as tags,
-        transfer as transfers, trigger as triggers, users, visitor as visitors, widget as widgets,
+        department as departments, inquiry as queue, livechat_users as team, manage,
+        message as msg, method as bridge, permissions as grants, room as rooms, settings,
+        tag as tags, transfer as transfers, trigger as triggers, users, visitor as visitors,
+        widget as widgets,
     };
 
     table
@@ -72,7 +73,7 @@ pub fn api(table: &mut impl Table) {
         .add::<agent::login::Request>(web::to(agents::login))
         .add::<agent::logout::Request>(web::to(agents::logout))
         .add::<agent::status::Request>(web::to(agents::set_status))
-        .add::<agent::rooms::Request>(web::to(agents::list_rooms))
+        .add::<agent::rooms::Request>(web::to(manage::list_rooms))
         .add::<agent::chat_send::Request>(web::to(agents::send))
         .add::<agent::chat_update::Request>(web::to(agents::update))
         .add::<agent::chat_delete::Request>(web::to(agents::delete))
@@ -138,7 +139,11 @@ pub fn api(table: &mut impl Table) {
         .add::<tag::list::Request>(web::to(tags::list))
         .add::<tag::get::Request>(web::to(tags::get))
         .add::<tag::save::Request>(web::to(tags::save))
-        .add::<tag::remove::Request>(web::to(tags::remove));
+        .add::<tag::remove::Request>(web::to(tags::remove))
+        .add::<agent::rooms_filters::Request>(web::to(manage::filters))
+        .add::<room::save_info::Request>(web::to(manage::save_info))
+        .add::<room::messages::Request>(web::to(manage::room_messages))
+        .add::<visitor::info::Request>(web::to(manage::visitor_info));
 }
 
 /// The OpenAPI document of [`api`].

@@ -9,6 +9,7 @@ pub mod login;
 pub mod logout;
 pub mod next;
 pub mod rooms;
+pub mod rooms_filters;
 pub mod status;
 
 use serde::{Deserialize, Serialize};

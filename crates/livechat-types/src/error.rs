@@ -89,6 +89,9 @@ pub enum ErrorCode {
     TagsRequired,
     /// A closing comment is required (`Livechat_request_comment_when_closing_conversation`).
     CommentRequired,
+    /// The visitor does not exist, or is out of the caller's reach
+    /// (`livechat/visitors.info`).
+    VisitorNotFound,
     /// The request's parameters are malformed.
     InvalidParams,
     /// A username or e-mail address is taken already (Meteor style, with a reason).
@@ -170,6 +173,7 @@ impl ErrorCode {
         (Self::TagNotFound, "error-tag-not-found"),
         (Self::TagsRequired, "error-tags-must-be-assigned-before-closing-chat"),
         (Self::CommentRequired, "error-comment-is-required"),
+        (Self::VisitorNotFound, "visitor-not-found"),
         (Self::InvalidParams, "invalid-params"),
         (Self::FieldUnavailable, "error-field-unavailable"),
         (Self::InvalidUser, "error-invalid-user"),

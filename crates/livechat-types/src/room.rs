@@ -2,7 +2,9 @@
 
 pub mod close;
 pub mod config;
+pub mod messages;
 pub mod open;
+pub mod save_info;
 
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +51,9 @@ pub struct Room {
     pub closer: Option<String>,
     /// How it was opened.
     pub source: Source,
+    /// Its topic, once `livechat/room.saveInfo` set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
     /// Its custom fields (those defined for rooms), where the reply carries them.
     #[serde(rename = "livechatData", default, skip_serializing_if = "Option::is_none")]
     pub livechat_data: Option<serde_json::Map<String, serde_json::Value>>,

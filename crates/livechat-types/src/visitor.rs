@@ -2,6 +2,7 @@
 
 pub mod delete;
 pub mod get;
+pub mod info;
 pub mod register;
 
 use serde::{Deserialize, Serialize};

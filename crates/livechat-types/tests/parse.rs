@@ -466,7 +466,12 @@ proptest! {
             end,
             ls: maybe_b,
         })?;
-        query_round_trips(&agent::rooms::Request { open, count: limit, offset })?;
+        query_round_trips(&agent::rooms::Request {
+            open,
+            count: limit,
+            offset,
+            ..agent::rooms::Request::default()
+        })?;
         query_round_trips(&widget::offline_messages::Request { count: limit, offset })?;
         query_round_trips(&visitor::get::Request { token: Default::default() })?;
     }

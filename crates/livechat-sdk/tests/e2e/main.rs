@@ -9,6 +9,7 @@ mod limits;
 mod login_flood;
 mod realtime;
 mod retry;
+mod rooms;
 mod users;
 
 // A server of a test's own, for the tests of the limits.

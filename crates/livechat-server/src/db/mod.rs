@@ -84,6 +84,7 @@ pub mod models;
 pub mod offline;
 pub mod permissions;
 pub mod placeholders;
+pub mod room_list;
 pub mod rooms;
 pub mod schema;
 pub mod settings;

@@ -42,6 +42,38 @@ impl VisitorRow {
         }
     }
 
+    /// The visitor as agents and managers see it: without its token.
+    pub fn to_info(
+        &self,
+        fields: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> livechat_types::visitor::info::VisitorInfo {
+        let Visitor {
+            id,
+            username,
+            name,
+            emails,
+            phone,
+            department,
+            custom_fields,
+            status,
+            ts,
+            updated_at,
+            ..
+        } = self.to_wire(fields);
+        livechat_types::visitor::info::VisitorInfo {
+            id,
+            username,
+            name,
+            emails,
+            phone,
+            department,
+            custom_fields,
+            status,
+            ts,
+            updated_at,
+        }
+    }
+
     /// The name shown for this visitor.
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.username)
@@ -115,6 +147,7 @@ impl RoomRow {
             },
             closer: self.closer.clone(),
             source: Source { kind: self.source_type.clone() },
+            topic: self.topic.clone(),
             livechat_data: None,
             tags: serde_json::from_str(&self.tags).unwrap_or_default(),
             updated_at: Timestamp(self.updated_at),

@@ -283,48 +283,6 @@ pub fn queued(conn: &mut DbConn, limit: i64) -> Result<Vec<RoomRow>> {
         .map_err(Into::into)
 }
 
-/// Which rooms an agent lists.
-pub struct RoomFilter<'a> {
-    /// `None` for admins (every room); else rooms this agent serves plus the queue.
-    pub agent_id: Option<&'a str>,
-    /// Only open or only closed rooms.
-    pub open: Option<bool>,
-}
-
-/// A page of rooms with their visitors, newest first, and the total count.
-pub fn list(
-    conn: &mut DbConn,
-    filter: &RoomFilter<'_>,
-    offset: i64,
-    count: i64,
-) -> Result<(Vec<(RoomRow, super::models::VisitorRow)>, i64)> {
-    use super::models::VisitorRow;
-    use super::schema::visitors;
-
-    let query = || {
-        let mut query = rooms::table.inner_join(visitors::table).into_boxed();
-        if let Some(agent_id) = filter.agent_id {
-            query = query.filter(
-                rooms::served_by_id
-                    .eq(agent_id.to_owned())
-                    .or(rooms::served_by_id.is_null().and(rooms::open.eq(true))),
-            );
-        }
-        if let Some(open) = filter.open {
-            query = query.filter(rooms::open.eq(open));
-        }
-        query
-    };
-    let total = query().count().get_result(conn)?;
-    let page = query()
-        .order((rooms::created_at.desc(), rooms::id.desc()))
-        .offset(offset)
-        .limit(count)
-        .select((RoomRow::as_select(), VisitorRow::as_select()))
-        .load(conn)?;
-    Ok((page, total))
-}
-
 /// The open rooms an agent serves, by id (the order every transaction locks rooms in).
 pub fn open_of_agent(conn: &mut DbConn, agent_id: &str) -> Result<Vec<String>> {
     rooms::table

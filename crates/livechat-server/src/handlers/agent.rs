@@ -3,12 +3,12 @@
 
 use actix_web::{web, HttpMessage as _, HttpRequest};
 use livechat_types::agent::{
-    chat_delete, chat_send, chat_update, close_room, info, login, logout, next, rooms, status,
+    chat_delete, chat_send, chat_update, close_room, info, login, logout, next, status,
 };
 use livechat_types::{ErrorCode, RoomId, Timestamp, VisitorToken};
 use serde_json::json;
 
-use super::{now, ok, page, Reply};
+use super::{now, ok, Reply};
 use crate::auth::{self, Authed};
 use crate::db::messages::{Author, NewMessage, Store};
 use crate::db::models::{MessageRow, RoomRow};
@@ -129,43 +129,6 @@ pub async fn set_status(
     }
     state.realtime.agent_status_changed(&agent_id);
     ok(status::Response { status: req.status })
-}
-
-/// `GET /api/v1/livechat/rooms?open=&count=&offset=`: rooms the agent serves plus the
-/// queue; admins see every room.
-pub async fn list_rooms(
-    state: web::Data<AppState>,
-    Authed(agent, Query(query)): Authed<Query<rooms::Request>>,
-) -> Reply<rooms::Response> {
-    let (count, offset) = page(query.count, query.offset, 50, 100)?;
-    state.require(&agent, permissions::VIEW_L_ROOM).await?;
-    let (page, total) = state
-        .read(move |conn| {
-            let filter = db::rooms::RoomFilter {
-                agent_id: (!agent.sees_every_room()).then_some(agent.id.as_str()),
-                open: query.open,
-            };
-            let (page, total) = db::rooms::list(conn, &filter, offset, count)?;
-            let ids: Vec<String> = page.iter().map(|(room, _)| room.id.clone()).collect();
-            let fields = db::custom_fields::of_rooms(conn, &ids)?;
-            Ok(((page, fields), total))
-        })
-        .await?;
-    let (page, fields) = page;
-    let rooms: Vec<_> = page
-        .iter()
-        .map(|(room, visitor)| {
-            let mut wire = room.to_wire(visitor, false);
-            let data: serde_json::Map<String, serde_json::Value> = fields
-                .iter()
-                .filter(|(rid, _, _)| *rid == room.id)
-                .map(|(_, key, value)| (key.clone(), serde_json::Value::from(value.as_str())))
-                .collect();
-            wire.livechat_data = (!data.is_empty()).then_some(data);
-            wire
-        })
-        .collect();
-    ok(rooms::Response { count: rooms.len() as i64, rooms, offset, total })
 }
 
 /// A room the agent may act in, locked for the change. "Not yours" and "does not exist"

@@ -6,6 +6,7 @@ pub mod custom_field;
 pub mod department;
 pub mod inquiry;
 pub mod livechat_users;
+pub mod manage;
 pub mod message;
 pub mod method;
 pub mod ops;

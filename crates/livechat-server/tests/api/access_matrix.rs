@@ -222,6 +222,19 @@ fn agent_calls(agent: &AgentSession, rid: &str, mid: &str) -> Vec<Call> {
             format!("/api/v1/livechat/room.join?roomId={rid}"),
             None,
         ),
+        Call::new(
+            "room.saveInfo",
+            Method::POST,
+            "/api/v1/livechat/room.saveInfo".into(),
+            Some(json!({"guestData": {"_id": "some-visitor", "name": "Intruder"},
+                "roomData": {"_id": rid, "topic": "intruder", "tags": ["intruder"]}})),
+        ),
+        Call::new(
+            "room messages",
+            Method::GET,
+            format!("/api/v1/livechat/{rid}/messages?searchTerm=secret"),
+            None,
+        ),
     ]
     .into_iter()
     .map(|call| call.by(agent))
@@ -358,6 +371,30 @@ async fn an_agent_gets_the_same_answer_for_any_room_it_does_not_serve_as_for_a_m
         let missing = agent_calls(&w.y, MISSING_ROOM, mid);
         w.compare(what, calls, missing, &mut failures).await;
     }
+
+    report(&failures, &before, &w.snapshot().await);
+}
+
+#[actix_web::test]
+async fn an_agent_gets_the_same_answer_for_a_visitor_of_no_room_it_sees_as_for_a_missing_one() {
+    let w = world().await;
+    let before = w.snapshot().await;
+    let mut failures = Vec::new();
+
+    let info = |visitor: &str| {
+        let path = format!("/api/v1/livechat/visitors.info?visitorId={visitor}");
+        vec![Call::new("visitors.info", Method::GET, path, None).by(&w.y)]
+    };
+    for (what, token) in [("another agent's visitor", "tok-a"), ("a closed room's", "tok-c")] {
+        let room = w.app.get(&format!("/api/v1/livechat/visitor/{token}")).await.ok();
+        let id = room["visitor"]["_id"].as_str().expect("visitor id").to_owned();
+        w.compare(what, info(&id), info("nobody"), &mut failures).await;
+    }
+    // The agent's own visitor is shown, without its token.
+    let own = w.app.get("/api/v1/livechat/visitor/tok-b").await.ok();
+    let id = own["visitor"]["_id"].as_str().expect("visitor id");
+    let shown = info(id).remove(0).send(&w.app).await.ok();
+    assert!(!shown.to_string().contains("tok-b"), "{shown}");
 
     report(&failures, &before, &w.snapshot().await);
 }

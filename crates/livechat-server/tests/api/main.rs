@@ -24,6 +24,7 @@ mod permissions;
 mod queue;
 mod realtime;
 mod room;
+mod rooms;
 mod routing;
 mod settings;
 mod store;
