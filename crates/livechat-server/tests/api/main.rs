@@ -22,6 +22,7 @@ mod openapi;
 mod paths;
 mod permissions;
 mod queue;
+mod queue_races;
 mod realtime;
 mod room;
 mod rooms;

@@ -423,3 +423,75 @@ async fn of_many_concurrent_takes_exactly_one_wins() {
         assert_eq!(joins, 1, "{rid}: one join message");
     }
 }
+
+#[actix_web::test]
+async fn agents_watch_the_queue_and_visitors_their_place_live() {
+    use super::realtime::support::Ddp;
+
+    let app = TestApp::new().await;
+    let admin = app.agent("root", "admin").await;
+    let alice = app.agent("alice", "agent").await;
+    let bob = app.agent("bob", "agent").await;
+    manual(&app, &admin).await;
+    let sales = department(&app, &admin, "Sales", &[&bob.id]).await;
+    set_status(&app, &bob, "available").await;
+
+    let mut agent = Ddp::connect(&app.base).await;
+    let login = agent.call("1", "login", json!([{"resume": alice.token}])).await;
+    assert_eq!(login["result"]["id"], alice.id.as_str(), "{login}");
+    let public = "stream-livechat-inquiry-queue-observer";
+    assert_eq!(agent.sub("q", public, "public", None).await["msg"], "ready");
+    // Alice is not in Sales: that queue is not hers to watch.
+    let other = agent.sub("s", public, &format!("department/{sales}"), None).await;
+    assert_eq!(other["msg"], "nosub", "{other}");
+    // Nor is the queue anyone's without a login.
+    let mut anonymous = Ddp::connect(&app.base).await;
+    assert_eq!(anonymous.sub("q", public, "public", None).await["msg"], "nosub");
+
+    // A visitor waits: Alice hears of it (without the visitor's token), the visitor of its
+    // place.
+    app.register("v1").await;
+    let first = room_of(&app, "v1").await["_id"].as_str().expect("rid").to_owned();
+    let added = agent.event(public, "public").await;
+    let event = &added["fields"]["args"][0];
+    assert_eq!(
+        (event["type"].as_str(), event["rid"].as_str()),
+        (Some("added"), Some(first.as_str()))
+    );
+    assert_eq!(event["status"], "queued");
+    assert!(!added.to_string().contains("\"v1\""), "no token: {added}");
+    let mut visitor = Ddp::connect(&app.base).await;
+    let ready = visitor.sub("l", "stream-livechat-room", &first, Some("v1")).await;
+    assert_eq!(ready["msg"], "ready", "{ready}");
+    let spot = |frame: &Value| frame["fields"]["args"][0]["data"]["spot"].as_i64();
+    let place = visitor.next_where(|frame| frame["fields"]["args"][0]["type"] == "queueData").await;
+    assert_eq!(spot(&place), Some(1), "{place}");
+
+    // A second visitor waits behind; when Bob takes the first, it moves up and the queue
+    // observers hear the first is gone.
+    app.register("v2").await;
+    let second = room_of(&app, "v2").await["_id"].as_str().expect("rid").to_owned();
+    let mut behind = Ddp::connect(&app.base).await;
+    behind.sub("l", "stream-livechat-room", &second, Some("v2")).await;
+    let place = behind.next_where(|frame| frame["fields"]["args"][0]["type"] == "queueData").await;
+    assert_eq!(spot(&place), Some(2), "{place}");
+    take(&app, &bob, &first).await.ok();
+    let removed = agent
+        .next_where(|frame| {
+            frame["collection"] == public
+                && frame["fields"]["args"][0]["rid"] == first.as_str()
+                && frame["fields"]["args"][0]["type"] == "removed"
+        })
+        .await;
+    assert_eq!(removed["fields"]["eventName"], "public");
+    let moved_up = behind
+        .next_where(|frame| {
+            frame["fields"]["args"][0]["type"] == "queueData" && spot(frame) == Some(1)
+        })
+        .await;
+    assert_eq!(spot(&moved_up), Some(1));
+    // The first visitor hears its agent.
+    let served =
+        visitor.next_where(|frame| frame["fields"]["args"][0]["type"] == "agentData").await;
+    assert_eq!(served["fields"]["args"][0]["data"]["username"], "bob", "{served}");
+}

@@ -1,5 +1,6 @@
 //! Realtime access follows the user: for each way an agent loses sight of a room (its
-//! session, its role, its account or its password changed, the room given away), its old
+//! session, its role, its account or its password changed, the room given away, forwarded,
+//! moved to another department's queue or taken from the queue by someone else), its old
 //! subscription ends with `nosub`, it hears no later event of that room, and subscribing
 //! again is refused. On SQLite and on PostgreSQL; there also with the subscriber on a
 //! second instance, the change made through the first.
@@ -40,9 +41,15 @@ enum Ending {
     AgentRoleTaken,
     /// The user changes its password in another session (`users.updateOwnBasicInfo`).
     PasswordChanged,
+    /// A manager forwards the room the agent serves to another agent (`room.forward`).
+    Forwarded,
+    /// A queued room of the agent's department is forwarded to another department's queue.
+    DepartmentMoved,
+    /// Another agent takes the queued room the agent watches (`inquiries.take`).
+    InquiryTaken,
 }
 
-const ALL: [Ending; 11] = [
+const ALL: [Ending; 14] = [
     Ending::Logout,
     Ending::RevokedToken,
     Ending::Expired,
@@ -54,6 +61,9 @@ const ALL: [Ending; 11] = [
     Ending::UserDeleted,
     Ending::AgentRoleTaken,
     Ending::PasswordChanged,
+    Ending::Forwarded,
+    Ending::DepartmentMoved,
+    Ending::InquiryTaken,
 ];
 
 #[actix_web::test]
@@ -83,7 +93,10 @@ async fn access_ends_on_another_instance_too() {
 async fn access_ends(app: &TestApp, base: &str, ending: Ending) {
     let label = format!("{ending:?}").to_lowercase();
     let role = if matches!(ending, Ending::RoleRemoved) { "admin" } else { "agent" };
-    let queued = matches!(ending, Ending::TakenFromQueue | Ending::Closed);
+    let queued = matches!(
+        ending,
+        Ending::TakenFromQueue | Ending::Closed | Ending::DepartmentMoved | Ending::InquiryTaken
+    );
     let watcher = if matches!(ending, Ending::PasswordChanged) {
         // One that logged in with a password, which it then changes.
         let session = app.agent(&format!("w-{label}"), role).await;
@@ -99,7 +112,20 @@ async fn access_ends(app: &TestApp, base: &str, ending: Ending) {
         add_agent(app, &format!("s-{label}"), "agent", "available");
     }
     let token = format!("tok-{label}");
-    let rid = app.visitor_with_room(&token).await;
+    // The room waits in a department's queue the watcher belongs to, or in the general one.
+    let mut moved_to = None;
+    let rid = if matches!(ending, Ending::DepartmentMoved) {
+        let admin = app.agent(&format!("a-{label}"), "admin").await;
+        let from = department(app, &admin, &format!("From {label}"), &[&watcher.id]).await;
+        let to = department(app, &admin, &format!("To {label}"), &[]).await;
+        moved_to = Some((admin, to));
+        let visitor = json!({"visitor": {"token": token, "department": from}});
+        app.post("/api/v1/livechat/visitor", visitor).await.ok();
+        let room = app.get(&format!("/api/v1/livechat/room?token={token}")).await.ok();
+        room["room"]["_id"].as_str().expect("room id").to_owned()
+    } else {
+        app.visitor_with_room(&token).await
+    };
     if !queued && role == "agent" {
         // The watcher serves the room (the admin watches one it does not serve).
         move_room(app, &rid, &watcher);
@@ -165,6 +191,30 @@ async fn access_ends(app: &TestApp, base: &str, ending: Ending) {
             let manager = app.agent(&format!("m-{label}"), "manager").await;
             let path = format!("/api/v1/livechat/users/agent/{}", watcher.id);
             app.request_with(Method::DELETE, &path, None, &manager.headers()).await.ok();
+        }
+        Ending::Forwarded => {
+            let admin = app.agent(&format!("a-{label}"), "admin").await;
+            let to = add_agent(app, &format!("f-{label}"), "agent", "available");
+            let body = json!({"roomId": rid, "userId": to.id});
+            let path = "/api/v1/livechat/room.forward";
+            app.request_with(Method::POST, path, Some(body), &admin.headers()).await.ok();
+        }
+        Ending::DepartmentMoved => {
+            // With manual routing the room waits in the other department's queue.
+            let (admin, to) = moved_to.take().expect("departments");
+            let routing = "/api/v1/settings/Livechat_Routing_Method";
+            let manual = json!({"value": "Manual_Selection"});
+            app.request_with(Method::POST, routing, Some(manual), &admin.headers()).await.ok();
+            let body = json!({"roomId": rid, "departmentId": to});
+            let path = "/api/v1/livechat/room.forward";
+            app.request_with(Method::POST, path, Some(body), &admin.headers()).await.ok();
+            let auto = json!({"value": "Auto_Selection"});
+            app.request_with(Method::POST, routing, Some(auto), &admin.headers()).await.ok();
+        }
+        Ending::InquiryTaken => {
+            let taker = add_agent(app, &format!("t-{label}"), "agent", "available");
+            let body = json!({"inquiryId": rid});
+            agent_post(app, &taker, "/api/v1/livechat/inquiries.take", body).await;
         }
         Ending::PasswordChanged => {
             let login = json!({"user": watcher.username, "password": AGENT_PASSWORD});
@@ -233,6 +283,17 @@ async fn next_within(socket: &mut Ddp, wait: Duration) -> Option<Value> {
             return Some(frame);
         }
     }
+}
+
+/// Creates enabled department `name` with `agents` (user ids); returns its id.
+async fn department(app: &TestApp, admin: &AgentSession, name: &str, agents: &[&str]) -> String {
+    let agents: Vec<Value> = agents.iter().map(|id| json!({"agentId": id})).collect();
+    let details = json!({"name": name, "enabled": true, "showOnRegistration": true,
+        "showOnOfflineForm": false, "email": ""});
+    let body = json!({"department": details, "agents": agents});
+    let path = "/api/v1/livechat/department";
+    let res = app.request_with(Method::POST, path, Some(body), &admin.headers()).await.ok();
+    res["department"]["_id"].as_str().expect("department id").to_owned()
 }
 
 /// Gives room `rid` to `agent`, straight in the database.
