@@ -81,14 +81,18 @@ impl Ddp {
         }
     }
 
-    /// The next event on `collection` with event name `event`, other than a waiting
-    /// visitor's place in the queue (`queueData`, sent whenever the queue moves).
+    /// The next event on `collection` with event name `event`, other than what a room
+    /// waiting in a queue hears whenever that queue moves (its place, `queueData`, and an
+    /// `agentData` without data: no agent yet).
     pub async fn event(&mut self, collection: &str, event: &str) -> Value {
         self.next_where(|frame| {
+            let args = &frame["fields"]["args"][0];
+            let waiting = args["type"] == "queueData"
+                || (args["type"] == "agentData" && args.get("data").is_none());
             frame["msg"] == "changed"
                 && frame["collection"] == collection
                 && frame["fields"]["eventName"] == event
-                && frame["fields"]["args"][0]["type"] != "queueData"
+                && !waiting
         })
         .await
     }
