@@ -242,8 +242,11 @@ fn e2e(which: &str) -> Result<Outcome, String> {
             .env("LIVECHAT_E2E_ADMIN", E2E_ADMIN.0)
             .env("LIVECHAT_E2E_ADMIN_PASSWORD", E2E_ADMIN.1)
             .env(faults::SECRETS_ENV, secrets.path())
-            // For the tests that need a server of their own (rate limits).
-            .env("LIVECHAT_SERVER_BIN", server::binary()));
+            // For the tests that need a server of their own (rate limits, manual routing),
+            // on a database of the same backend.
+            .env("LIVECHAT_SERVER_BIN", server::binary())
+            .env("LIVECHAT_E2E_BACKEND", backend)
+            .env("LIVECHAT_TEST_PG_URL", pg::admin_url()));
         let log = server.log_path();
         server.finish(result.is_err());
         result?;

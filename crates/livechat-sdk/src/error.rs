@@ -127,6 +127,29 @@ mod tests {
     }
 
     #[test]
+    fn workflow_refusals_carry_their_codes() {
+        let taken = api_error(
+            400,
+            r#"{"success":false,"error":"Inquiry already taken [error-inquiry-taken]","errorType":"error-inquiry-taken"}"#,
+        );
+        assert_eq!(taken.code(), Some(&ErrorCode::InquiryTaken));
+        assert_eq!(
+            taken.to_string(),
+            "server returned error-inquiry-taken (HTTP 400): Inquiry already taken [error-inquiry-taken]"
+        );
+        for (wire, code) in [
+            ("error-user-is-offline", ErrorCode::UserIsOffline),
+            ("error-forwarding-chat-same-department", ErrorCode::ForwardingToSameDepartment),
+            ("error-invalid-shortcut", ErrorCode::InvalidShortcut),
+            ("error-tags-must-be-assigned-before-closing-chat", ErrorCode::TagsRequired),
+            ("This_conversation_is_already_closed", ErrorCode::ConversationAlreadyClosed),
+        ] {
+            let body = format!(r#"{{"success":false,"error":"Refused [{wire}]"}}"#);
+            assert_eq!(api_error(400, &body).code(), Some(&code), "{wire}");
+        }
+    }
+
+    #[test]
     fn display_does_not_repeat_a_bare_code() {
         let err = api_error(400, r#"{"success":false,"error":"invalid-token"}"#);
         assert_eq!(err.to_string(), "server returned invalid-token (HTTP 400)");

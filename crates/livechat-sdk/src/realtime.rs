@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use futures_util::stream::{Stream, StreamExt as _};
 use futures_util::SinkExt as _;
+use livechat_types::agent::AgentInfo;
 use livechat_types::message::{history, Message};
 use livechat_types::{MessageId, RoomId, Timestamp, VisitorToken};
 use serde_json::{json, Value};
@@ -56,6 +57,12 @@ pub enum RoomEvent {
         /// Whether they are typing now.
         typing: bool,
     },
+    /// The room's agent changed (`agentData`, visitors only): the agent now serving it, or
+    /// `None` when it waits in a queue again.
+    Agent(Option<Box<AgentInfo>>),
+    /// The room waits in a queue at this place, from 1 (`queueData`, visitors only); sent
+    /// on subscribing and whenever the queue moves.
+    QueueSpot(i64),
 }
 
 impl Client {
@@ -84,7 +91,7 @@ impl Client {
     }
 }
 
-type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Which versions of which messages were delivered, to drop repeats after a catch-up.
@@ -121,85 +128,95 @@ struct Session {
     newest: Option<Timestamp>,
 }
 
-impl Session {
-    fn websocket_url(&self) -> String {
-        let base = self.client.base_url();
-        let base = base.replacen("https://", "wss://", 1).replacen("http://", "ws://", 1);
-        format!("{base}/websocket")
-    }
+/// The server's DDP WebSocket URL for `client`.
+fn websocket_url(client: &Client) -> String {
+    let base = client.base_url();
+    let base = base.replacen("https://", "wss://", 1).replacen("http://", "ws://", 1);
+    format!("{base}/websocket")
+}
 
-    /// Connects, authenticates and subscribes.
-    async fn connect(&mut self) -> Result<Socket, Error> {
-        let (mut socket, _) = tokio_tungstenite::connect_async(self.websocket_url())
-            .await
-            .map_err(|err| Error::Realtime(err.to_string()))?;
-        let send = |value: Value| Frame::text(value.to_string());
+/// Connects, authenticates as `subscriber` and makes the subscriptions `subs` (stream name,
+/// event name), waiting until every one is ready; a refusal is an error.
+pub(crate) async fn handshake(
+    client: &Client,
+    subscriber: &Subscriber,
+    subs: &[(&str, String)],
+) -> Result<Socket, Error> {
+    let (mut socket, _) = tokio_tungstenite::connect_async(websocket_url(client))
+        .await
+        .map_err(|err| Error::Realtime(err.to_string()))?;
+    let send = |value: Value| Frame::text(value.to_string());
+    socket
+        .send(send(json!({"msg": "connect", "version": "1", "support": ["1"]})))
+        .await
+        .map_err(ws)?;
+    let credentials = match subscriber {
+        Subscriber::Visitor(token) => {
+            socket
+                .send(send(
+                    json!({"msg": "method", "id": "setup", "method": "livechat:setUpConnection",
+                    "params": [{"token": token.as_str()}]}),
+                ))
+                .await
+                .map_err(ws)?;
+            json!({"token": token.as_str(), "visitorToken": token.as_str()})
+        }
+        Subscriber::Agent { auth_token, .. } => {
+            socket
+                .send(send(json!({"msg": "method", "id": "login", "method": "login",
+                    "params": [{"resume": auth_token}]})))
+                .await
+                .map_err(ws)?;
+            json!({})
+        }
+    };
+    for (n, (name, event)) in subs.iter().enumerate() {
         socket
-            .send(send(json!({"msg": "connect", "version": "1", "support": ["1"]})))
+            .send(send(json!({"msg": "sub", "id": format!("sub-{n}"), "name": name,
+                "params": [event, {"useCollection": false, "args": [credentials]}]})))
             .await
             .map_err(ws)?;
-        let credentials = match &self.subscriber {
-            Subscriber::Visitor(token) => {
-                socket
-                    .send(send(
-                        json!({"msg": "method", "id": "setup", "method": "livechat:setUpConnection",
-                        "params": [{"token": token.as_str()}]}),
-                    ))
-                    .await
-                    .map_err(ws)?;
-                json!({"token": token.as_str(), "visitorToken": token.as_str()})
+    }
+    // Wait until every subscription is ready (or refused).
+    let mut ready = 0;
+    while ready < subs.len() {
+        let frame = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .map_err(|_| Error::Realtime("no answer to the subscriptions within 10 s".into()))?
+            .ok_or_else(|| Error::Realtime("connection closed during the handshake".into()))?
+            .map_err(ws)?;
+        let Ok(text) = frame.to_text() else { continue };
+        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        match value["msg"].as_str() {
+            Some("ready") => ready += 1,
+            Some("nosub") => {
+                return Err(Error::Realtime(format!("subscription refused: {}", value["error"])))
             }
-            Subscriber::Agent { auth_token, .. } => {
-                socket
-                    .send(send(json!({"msg": "method", "id": "login", "method": "login",
-                        "params": [{"resume": auth_token}]})))
-                    .await
-                    .map_err(ws)?;
-                json!({})
+            Some("result") if value["error"].is_object() => {
+                return Err(Error::Realtime(format!("authentication refused: {}", value["error"])))
             }
-        };
+            Some("ping") => socket.send(send(json!({"msg": "pong"}))).await.map_err(ws)?,
+            _ => {}
+        }
+    }
+    Ok(socket)
+}
+
+impl Session {
+    /// Connects, authenticates and subscribes to the room's messages, deletions and typing
+    /// notices; a visitor also to the room's own stream (its agent and its place in the
+    /// queue), as the widget does.
+    async fn connect(&mut self) -> Result<Socket, Error> {
         let rid = self.room_id.as_str();
-        let subs = [
+        let mut subs = vec![
             ("stream-room-messages", rid.to_owned()),
             ("stream-notify-room", format!("{rid}/deleteMessage")),
             ("stream-notify-room", format!("{rid}/typing")),
         ];
-        for (n, (name, event)) in subs.iter().enumerate() {
-            socket
-                .send(send(json!({"msg": "sub", "id": format!("sub-{n}"), "name": name,
-                    "params": [event, {"useCollection": false, "args": [credentials]}]})))
-                .await
-                .map_err(ws)?;
+        if matches!(self.subscriber, Subscriber::Visitor(_)) {
+            subs.push(("stream-livechat-room", rid.to_owned()));
         }
-        // Wait until every subscription is ready (or refused).
-        let mut ready = 0;
-        while ready < subs.len() {
-            let frame = tokio::time::timeout(Duration::from_secs(10), socket.next())
-                .await
-                .map_err(|_| Error::Realtime("no answer to the subscriptions within 10 s".into()))?
-                .ok_or_else(|| Error::Realtime("connection closed during the handshake".into()))?
-                .map_err(ws)?;
-            let Ok(text) = frame.to_text() else { continue };
-            let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-            match value["msg"].as_str() {
-                Some("ready") => ready += 1,
-                Some("nosub") => {
-                    return Err(Error::Realtime(format!(
-                        "subscription refused: {}",
-                        value["error"]
-                    )))
-                }
-                Some("result") if value["error"].is_object() => {
-                    return Err(Error::Realtime(format!(
-                        "authentication refused: {}",
-                        value["error"]
-                    )))
-                }
-                Some("ping") => socket.send(send(json!({"msg": "pong"}))).await.map_err(ws)?,
-                _ => {}
-            }
-        }
-        Ok(socket)
+        handshake(&self.client, &self.subscriber, &subs).await
     }
 
     async fn run(mut self, mut socket: Socket, events: mpsc::Sender<Result<RoomEvent, Error>>) {
@@ -329,7 +346,7 @@ impl Session {
     }
 }
 
-fn ws(err: tokio_tungstenite::tungstenite::Error) -> Error {
+pub(crate) fn ws(err: tokio_tungstenite::tungstenite::Error) -> Error {
     Error::Realtime(err.to_string())
 }
 
@@ -352,12 +369,26 @@ fn parse_event(frame: &Value) -> Option<RoomEvent> {
             username: args.first()?.as_str()?.to_owned(),
             typing: args.get(1)?.as_bool()?,
         }),
+        "stream-livechat-room" => {
+            let event = args.first()?;
+            match event["type"].as_str()? {
+                "queueData" => Some(RoomEvent::QueueSpot(event["data"]["spot"].as_i64()?)),
+                "agentData" => match event.get("data") {
+                    None | Some(Value::Null) => Some(RoomEvent::Agent(None)),
+                    Some(data) => {
+                        let agent = serde_json::from_value(from_ejson(data.clone())).ok()?;
+                        Some(RoomEvent::Agent(Some(Box::new(agent))))
+                    }
+                },
+                _ => None,
+            }
+        }
         _ => None,
     }
 }
 
 /// Replaces EJSON dates (`{"$date": ms}`) with the API's ISO timestamps.
-fn from_ejson(value: Value) -> Value {
+pub(crate) fn from_ejson(value: Value) -> Value {
     match value {
         Value::Object(map) => {
             if let (1, Some(millis)) = (map.len(), map.get("$date").and_then(Value::as_i64)) {
@@ -391,5 +422,24 @@ mod tests {
             parse_event(&frame),
             Some(RoomEvent::Typing { username: "guest-1".into(), typing: true })
         );
+    }
+
+    #[test]
+    fn visitor_room_events_are_parsed() {
+        let changed = |args: Value| {
+            json!({"msg": "changed", "collection": "stream-livechat-room", "id": "id",
+                "fields": {"eventName": "r1", "args": args}})
+        };
+        let spot = changed(json!([{"type": "queueData", "data": {"spot": 3}}]));
+        assert_eq!(parse_event(&spot), Some(RoomEvent::QueueSpot(3)));
+        let queued = changed(json!([{"type": "agentData"}]));
+        assert_eq!(parse_event(&queued), Some(RoomEvent::Agent(None)));
+        let hidden = changed(json!([{"type": "agentData", "data": {"hiddenInfo": true}}]));
+        assert_eq!(
+            parse_event(&hidden),
+            Some(RoomEvent::Agent(Some(Box::new(AgentInfo::hidden()))))
+        );
+        let unknown = changed(json!([{"type": "visitorData", "data": {}}]));
+        assert_eq!(parse_event(&unknown), None);
     }
 }

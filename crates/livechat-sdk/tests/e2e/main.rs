@@ -11,6 +11,7 @@ mod realtime;
 mod retry;
 mod rooms;
 mod users;
+mod workflow;
 
 // A server of a test's own, for the tests of the limits.
 #[path = "../cluster/process.rs"]

@@ -19,9 +19,10 @@ async fn next_event(stream: &mut Events) -> Option<RoomEvent> {
             .expect("the stream is open")
             .expect("no error");
         // System messages (`uj` from the routing that happened just before subscribing may
-        // still be on its way through the fan-out) and typing notices are not the subject.
+        // still be on its way through the fan-out), typing notices and the visitor's room
+        // events (its agent, its place in the queue) are not the subject.
         let system = matches!(&event, RoomEvent::Message(message) if message.kind.is_some());
-        if !system && !matches!(event, RoomEvent::Typing { .. }) {
+        if !system && matches!(event, RoomEvent::Message(_) | RoomEvent::Deleted(_)) {
             return Some(event);
         }
     }
