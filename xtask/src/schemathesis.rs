@@ -28,7 +28,7 @@ const VERSION: &str = "4.32.5";
 const MAX_EXAMPLES: &str = "20";
 
 /// Longest a run on one backend may take before it is stopped and failed.
-const RUN_LIMIT: Duration = Duration::from_secs(180);
+const RUN_LIMIT: Duration = Duration::from_secs(420);
 
 /// The agent the seed step logs in as.
 const AGENT: (&str, &str) = ("schemathesis-agent", "schemathesis-agent-password");
