@@ -291,8 +291,20 @@ async function main() {
     throw new Error('the registration form does not ask for the custom field "company"');
   }
   await company.fill(COMPANY);
+  // The widget registers the visitor, shows the chat, and only then sends the form's custom
+  // fields (livechat/custom.field, not awaited): wait for that answer before checking them.
+  const fieldSaved = page.waitForResponse(
+    (res) => ours(res.url()) && res.url().includes('/api/v1/livechat/custom.field') && res.request().method() === 'POST',
+    { timeout: 30_000 },
+  );
   await page.locator('button[type="submit"]').click();
   await composer().waitFor({ state: 'visible', timeout: 15_000 });
+  const saved = await fieldSaved.catch(() => {
+    throw new Error('the widget did not POST livechat/custom.field within 30 s');
+  });
+  if (saved.status() !== 200) {
+    throw new Error(`POST /api/v1/livechat/custom.field answered ${saved.status()}`);
+  }
   if (!registered?.token) {
     throw new Error(`the widget registered no visitor token: ${JSON.stringify(registered)}`);
   }
