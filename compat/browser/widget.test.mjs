@@ -630,26 +630,41 @@ async function screenshot() {
 
 async function cleanUp() {
   await context?.close().catch(() => {});
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true, maxRetries: 5 });
 }
 
-const deadline = setTimeout(async () => {
-  await diagnose(new Error(`the test did not finish within ${OVERALL_TIMEOUT_MS / 1000} s`));
-  await screenshot();
-  await cleanUp();
-  process.exit(1);
-}, OVERALL_TIMEOUT_MS);
+let finishing = null;
 
-let failed = false;
+/**
+ * Ends the run once: main's end, the overall deadline and a promise left to reject all come
+ * here, and only the first reports, takes the screenshot and closes the browser.
+ */
+function finish(error) {
+  finishing ??= (async () => {
+    clearTimeout(deadline);
+    if (error) {
+      await diagnose(error);
+    } else {
+      log(`widget test passed; the page's requests to our server:\n  ${requests.join('\n  ')}`);
+    }
+    await screenshot();
+    await cleanUp();
+    console.log(error ? '0 passed, 1 failed' : '1 passed, 0 failed');
+    process.exit(error ? 1 : 0);
+  })();
+  return finishing;
+}
+
+const deadline = setTimeout(
+  () => finish(new Error(`the test did not finish within ${OVERALL_TIMEOUT_MS / 1000} s`)),
+  OVERALL_TIMEOUT_MS,
+);
+// A promise left to reject would otherwise end node at once, the browser's profile left behind.
+process.on('unhandledRejection', (error) => finish(error));
+
 try {
   await main();
-  log(`widget test passed; the page's requests to our server:\n  ${requests.join('\n  ')}`);
+  await finish(null);
 } catch (error) {
-  failed = true;
-  await diagnose(error);
+  await finish(error);
 }
-await screenshot();
-await cleanUp();
-clearTimeout(deadline);
-console.log(failed ? '0 passed, 1 failed' : '1 passed, 0 failed');
-process.exit(failed ? 1 : 0);
