@@ -9,6 +9,12 @@
 // widget's registration form and is served by that department's agent), a custom field the
 // form asks for, and a trigger whose message the widget shows.
 //
+// A second visitor picks the department whose only agent is never available: the widget shows
+// its place in the queue (the header's "Waiting queue..." and "Your spot is #1", from the
+// room stream's queueData). It then switches department through the widget's own options menu
+// ("Change department", which posts livechat/room.transfer) to the department whose agent is
+// available, and the header shows that agent's name (agentData on the room stream).
+//
 // Run by `cargo xtask browser` / `cargo xtask ci`, which build and start the server and set:
 //   LIVECHAT_URL                   the server's base URL
 //   LIVECHAT_AGENT_USERNAME        an agent created with `livechat-server user add`
@@ -16,7 +22,8 @@
 //   LIVECHAT_OTHER_AGENT_USERNAME  an agent of the other department, never available
 //   LIVECHAT_ADMIN_USERNAME        an admin
 //   CHROMIUM                 the browser (default /usr/bin/chromium)
-//   SCREENSHOT               where to save the final screenshot
+//   SCREENSHOT               where to save the final screenshot; the queue and the switch are
+//                            saved next to it (widget-queue.png, widget-switched.png)
 
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,8 +38,11 @@ const OTHER_AGENT_USERNAME = requireEnv('LIVECHAT_OTHER_AGENT_USERNAME');
 const ADMIN_USERNAME = requireEnv('LIVECHAT_ADMIN_USERNAME');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOT = process.env.SCREENSHOT || 'widget.png';
-const OVERALL_TIMEOUT_MS = Number(process.env.BROWSER_TEST_TIMEOUT_MS || 120_000);
+const OVERALL_TIMEOUT_MS = Number(process.env.BROWSER_TEST_TIMEOUT_MS || 240_000);
 const ARRIVAL_TIMEOUT_MS = 10_000;
+// How long a screen of the widget (a menu, a form, a modal, a new header) may take to show,
+// generous for a loaded 2-core machine; every wait ends as soon as the state is there.
+const UI_TIMEOUT_MS = 30_000;
 
 const run = Date.now().toString(36);
 const VISITOR_TEXT_1 = `Hello from the widget ${run}`;
@@ -40,6 +50,11 @@ const AGENT_REPLY = `Agent reply ${run}: how can I help?`;
 const VISITOR_TEXT_2 = `Second visitor message ${run}`;
 const TRIGGER_TEXT = `Hello from a trigger ${run}`;
 const COMPANY = `ACME ${run}`;
+const QUEUED_TEXT = `Anyone in billing? ${run}`;
+// The Sales agent's display name, which the widget's header shows once it serves the chat.
+const SALES_AGENT_NAME = 'Sam Sales';
+// Screenshots of steps, saved next to SCREENSHOT.
+const STEP_SCREENSHOTS = ['widget-queue.png', 'widget-switched.png'];
 
 // What the page did, for the verdict and for diagnostics.
 const requests = []; // "METHOD path -> status"
@@ -50,6 +65,8 @@ let page;
 let context;
 let userDataDir;
 let step = 'start';
+// Pages being closed on purpose: their aborted requests are no failure.
+const closing = new WeakSet();
 
 function requireEnv(name) {
   const value = process.env[name];
@@ -133,7 +150,7 @@ function watch(page) {
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.stack || error}`));
   page.on('requestfailed', (req) => {
-    if (ours(req.url())) {
+    if (ours(req.url()) && !closing.has(page)) {
       problems.push(`request failed: ${req.method()} ${shortUrl(req.url())}: ${req.failure()?.errorText}`);
     }
   });
@@ -172,6 +189,8 @@ async function sendAsVisitor(text) {
     (res) => ours(res.url()) && res.url().includes('/api/v1/livechat/message') && res.request().method() === 'POST',
     { timeout: 15_000 },
   );
+  // Awaited below; a failing click must not leave it to reject unhandled.
+  sent.catch(() => {});
   await composer().click();
   await page.keyboard.type(text);
   await page.keyboard.press('Enter');
@@ -196,6 +215,198 @@ async function logIn(user) {
   return { userId: login.data.userId, authToken: login.data.authToken };
 }
 
+/** Saves a screenshot of this step next to the final one (best effort). */
+async function snapshot(name) {
+  const path = join(dirname(SCREENSHOT), name);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    await page.screenshot({ path, timeout: 10_000 });
+    log(`screenshot: ${path}`);
+  } catch (error) {
+    console.error(`no screenshot ${path}: ${error}`);
+  }
+}
+
+/**
+ * A new visitor: the current page closes first (the widget keeps its visitor in localStorage,
+ * which every page of the origin shares and syncs), then a new page opens the widget with
+ * that storage emptied once.
+ */
+async function freshVisitorPage() {
+  const previous = page;
+  page = await context.newPage();
+  watch(page);
+  if (previous) {
+    closing.add(previous);
+    await previous.close();
+  }
+  await page.addInitScript(() => {
+    if (!window.sessionStorage.getItem('livechat-test-fresh')) {
+      window.sessionStorage.setItem('livechat-test-fresh', '1');
+      window.localStorage.clear();
+    }
+  });
+  const response = await page.goto(`${SERVER}/livechat`, { waitUntil: 'load', timeout: 20_000 });
+  if (!response || response.status() !== 200) {
+    throw new Error(`GET /livechat answered ${response?.status()}`);
+  }
+}
+
+/** Waits for a locator to become visible, failing with what the widget should have shown. */
+async function expectShown(locator, what) {
+  try {
+    await locator.first().waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+  } catch {
+    throw new Error(`${what} did not show in the widget within ${UI_TIMEOUT_MS / 1000} s`);
+  }
+}
+
+/** The widget's header title: the agent's name, "Waiting queue..." or the widget's title. */
+function headerTitle(text) {
+  return page.locator('[class*="header__title"]').filter({ hasText: text });
+}
+
+/**
+ * The second visitor: queued in Billing (its only agent is never available), then switched
+ * to Sales through the widget's options menu and served by the Sales agent.
+ */
+async function queueAndSwitch({ auth, admin, sales, billing }) {
+  begin('the Sales agent gives itself a display name for the widget\'s header');
+  await api('POST', 'users.updateOwnBasicInfo', { data: { name: SALES_AGENT_NAME } }, auth);
+
+  begin('a new visitor opens the widget');
+  registered = null;
+  await freshVisitorPage();
+  const chatButton = page.locator('button[class*="screen__chat-button"]');
+  const nameField = page.locator('input[name="name"]');
+  await Promise.race([
+    chatButton.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS }),
+    nameField.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS }),
+  ]).catch(() => {
+    throw new Error(`the widget did not render within ${UI_TIMEOUT_MS / 1000} s (no chat button, no form)`);
+  });
+  if (!(await nameField.isVisible())) {
+    await chatButton.click();
+  }
+  await expectShown(nameField, 'the registration form');
+
+  begin('the visitor registers with Billing, whose only agent is not available');
+  await nameField.fill('Queued Visitor');
+  const email = page.locator('input[name="email"]');
+  if (await email.isVisible()) {
+    await email.fill('queued@example.com');
+  }
+  await page.locator('select[name="department"]').selectOption({ label: 'Billing' });
+  const company = page.locator('input[name="company"]');
+  if (await company.isVisible()) {
+    await company.fill(COMPANY);
+  }
+  await page.locator('button[type="submit"]').click();
+  await expectShown(composer(), 'the chat composer after registering');
+  if (!registered?.token) {
+    throw new Error(`the widget registered no visitor token: ${JSON.stringify(registered)}`);
+  }
+  const token = registered.token;
+
+  begin('the visitor writes; nobody in Billing is available, so the room waits in the queue');
+  const first = await sendAsVisitor(QUEUED_TEXT);
+  const rid = first.rid;
+  log(`room ${rid} opened by the queued visitor`);
+  const waiting = (await api('GET', 'livechat/rooms?open=true', undefined, admin)).rooms
+    .find((candidate) => candidate._id === rid);
+  if (!waiting) {
+    throw new Error(`room ${rid} is not among the open rooms the admin sees`);
+  }
+  if (waiting.servedBy) {
+    throw new Error(`room ${rid} was served at once by ${JSON.stringify(waiting.servedBy)}; `
+      + 'Billing\'s only agent is not available, so it should wait');
+  }
+  if (waiting.departmentId !== billing._id) {
+    throw new Error(`room ${rid} is in department ${waiting.departmentId}, not Billing (${billing._id})`);
+  }
+
+  begin('the widget shows its place in the queue: "Waiting queue..." and "Your spot is #1"');
+  await expectShown(headerTitle('Waiting queue...'), 'the header\'s "Waiting queue..." (queueInfo.spot > 0)');
+  await expectShown(page.getByText('Your spot is #1', { exact: true }), '"Your spot is #1" (queueData spot 1)');
+  await snapshot('widget-queue.png');
+
+  begin('the visitor opens the options menu and picks "Change department"');
+  const options = page.locator('button[class*="footer__options"]');
+  await expectShown(options, 'the footer\'s "Options" button');
+  await options.click();
+  const change = page.locator('button[class*="menu__item"]').filter({ hasText: 'Change department' });
+  await expectShown(change, 'the options menu\'s "Change department" (allowSwitchingDepartments)');
+  await change.click();
+
+  begin('the visitor chooses Sales and confirms');
+  await expectShown(headerTitle('Change Department'), 'the "Change Department" screen');
+  const picker = page.locator('select[name="department"]');
+  await expectShown(picker, 'the department picker of the "Change Department" screen');
+  await picker.selectOption({ label: 'Sales' });
+  const start = page.locator('button[type="submit"]');
+  await expectShown(start, 'the "Start chat" button');
+  await page.waitForFunction(
+    () => !document.querySelector('button[type="submit"]')?.disabled,
+    undefined,
+    { timeout: UI_TIMEOUT_MS },
+  ).catch(() => {
+    throw new Error('the "Start chat" button stayed disabled after choosing Sales');
+  });
+  await start.click();
+  await expectShown(page.getByText('Are you sure you want to switch the department?'), 'the confirmation');
+  const transferred = page.waitForResponse(
+    (res) => ours(res.url()) && res.url().includes('/api/v1/livechat/room.transfer') && res.request().method() === 'POST',
+    { timeout: UI_TIMEOUT_MS },
+  );
+  // Awaited below; a failing click must not leave it to reject unhandled.
+  transferred.catch(() => {});
+  await page.getByRole('button', { name: 'Yes', exact: true }).click();
+  const res = await transferred.catch(() => {
+    throw new Error(`the widget did not POST livechat/room.transfer within ${UI_TIMEOUT_MS / 1000} s`);
+  });
+  if (res.status() !== 200) {
+    throw new Error(`POST /api/v1/livechat/room.transfer answered ${res.status()}: ${await res.text()}`);
+  }
+  const sent = JSON.parse(res.request().postData() || '{}');
+  if (sent.rid !== rid || sent.department !== sales._id || sent.token !== token) {
+    throw new Error(`the widget's room.transfer body is ${JSON.stringify(sent)}, expected rid ${rid}, `
+      + `department ${sales._id} and the visitor's token`);
+  }
+  await expectShown(page.getByText('Department switched'), 'the "Department switched" notice');
+  await page.getByRole('button', { name: 'OK', exact: true }).click();
+
+  begin(`the widget shows the Sales agent: "${SALES_AGENT_NAME}" in its header`);
+  await expectShown(headerTitle(SALES_AGENT_NAME), `the agent's name "${SALES_AGENT_NAME}" (agentData)`);
+  try {
+    await page.getByText('Your spot is #1', { exact: true }).waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+  } catch {
+    throw new Error('"Your spot is #1" still shows although an agent serves the chat');
+  }
+  await expectShown(composer(), 'the chat composer after switching');
+  await snapshot('widget-switched.png');
+
+  begin('the Sales agent finds the room served by it, in Sales');
+  const served = (await api('GET', 'livechat/rooms?open=true', undefined, auth)).rooms
+    .find((candidate) => candidate._id === rid);
+  if (!served) {
+    throw new Error(`room ${rid} is not among the Sales agent's rooms`);
+  }
+  if (served.servedBy?.username !== AGENT_USERNAME) {
+    throw new Error(`room ${rid} is served by ${JSON.stringify(served.servedBy)}, not ${AGENT_USERNAME}`);
+  }
+  if (served.departmentId !== sales._id) {
+    throw new Error(`room ${rid} is in department ${served.departmentId}, not Sales (${sales._id})`);
+  }
+  const visitor = (await api('GET', `livechat/visitor/${encodeURIComponent(token)}`)).visitor;
+  if (visitor.department !== sales._id) {
+    throw new Error(`the visitor's department is ${visitor.department} after the switch, not Sales (${sales._id})`);
+  }
+
+  begin('the visitor ends its chat (livechat/room.close with its token); the widget shows the end');
+  await api('POST', 'livechat/room.close', { rid, token });
+  await expectShown(page.getByText('Thanks for talking with us'), 'the widget\'s "Chat Finished" screen');
+}
+
 async function main() {
   begin('agent logs in and becomes available (before the visitor opens the chat)');
   const auth = await logIn(AGENT_USERNAME);
@@ -209,13 +420,15 @@ async function main() {
     agents: [{ agentId }],
   });
   const sales = (await api('POST', 'livechat/department', department('Sales', auth.userId), admin)).department;
-  await api('POST', 'livechat/department', department('Billing', other.userId), admin);
+  const billing = (await api('POST', 'livechat/department', department('Billing', other.userId), admin)).department;
   await api('POST', 'livechat/custom-fields.save', {
     customFieldId: null,
     customFieldData: { field: 'company', label: 'Company', scope: 'visitor', visibility: 'visible', type: 'input', regexp: '' },
   }, admin);
 
   begin(`launch ${CHROMIUM}`);
+  // A failed run must not leave an earlier run's pictures of the steps it never reached.
+  for (const name of STEP_SCREENSHOTS) rmSync(join(dirname(SCREENSHOT), name), { force: true });
   userDataDir = mkdtempSync(join(tmpdir(), 'livechat-browser-'));
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -291,8 +504,20 @@ async function main() {
     throw new Error('the registration form does not ask for the custom field "company"');
   }
   await company.fill(COMPANY);
+  // The widget registers the visitor, shows the chat, and only then sends the form's custom
+  // fields (livechat/custom.field, not awaited): wait for that answer before checking them.
+  const fieldSaved = page.waitForResponse(
+    (res) => ours(res.url()) && res.url().includes('/api/v1/livechat/custom.field') && res.request().method() === 'POST',
+    { timeout: UI_TIMEOUT_MS },
+  );
   await page.locator('button[type="submit"]').click();
   await composer().waitFor({ state: 'visible', timeout: 15_000 });
+  const saved = await fieldSaved.catch(() => {
+    throw new Error(`the widget did not POST livechat/custom.field within ${UI_TIMEOUT_MS / 1000} s`);
+  });
+  if (saved.status() !== 200) {
+    throw new Error(`POST /api/v1/livechat/custom.field answered ${saved.status()}`);
+  }
   if (!registered?.token) {
     throw new Error(`the widget registered no visitor token: ${JSON.stringify(registered)}`);
   }
@@ -305,6 +530,14 @@ async function main() {
   }
 
   begin('the visitor sends a message');
+  // Half a second after its room exists, the widget loads the room's history and then replaces
+  // the messages it shows with it: a message the stream brings meanwhile is lost until a reload.
+  // What the agent and the visitor write next waits for that load to end.
+  const historyLoaded = page.waitForResponse(
+    (res) => ours(res.url()) && res.url().includes('/api/v1/livechat/messages.history/'),
+    { timeout: UI_TIMEOUT_MS },
+  );
+  historyLoaded.catch(() => {});
   const first = await sendAsVisitor(VISITOR_TEXT_1);
   const rid = first.rid;
   log(`stored as ${first._id} in room ${rid}`);
@@ -322,8 +555,15 @@ async function main() {
     throw new Error(`room ${rid} is in department ${room.departmentId}, not Sales (${sales._id})`);
   }
 
-  begin('the visitor sees its own message');
+  begin('the visitor sees its own message, and the widget has loaded the room\'s history');
   await expectVisible(VISITOR_TEXT_1, 'the first visitor message');
+  await historyLoaded.catch(() => {
+    throw new Error(`the widget did not load the room's history within ${UI_TIMEOUT_MS / 1000} s`);
+  });
+  await page.locator('[class*="chat__messages--loading"]').waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS })
+    .catch(() => {
+      throw new Error(`the widget still shows its messages as loading after ${UI_TIMEOUT_MS / 1000} s`);
+    });
 
   begin('the agent replies over REST; the reply reaches the widget');
   await api('POST', 'chat.sendMessage', { message: { rid, msg: AGENT_REPLY } }, auth);
@@ -340,23 +580,16 @@ async function main() {
   await sendAsVisitor(VISITOR_TEXT_2);
   await expectVisible(VISITOR_TEXT_2, 'the visitor\'s own message is shown when the stream echoes it');
 
+  await queueAndSwitch({ auth, admin, sales, billing });
+
   begin('an admin adds a trigger; a new visitor\'s widget shows its message after a second');
   await api('POST', 'livechat/triggers', {
     name: 'Greeting', description: '', enabled: true, runOnce: false,
     conditions: [{ name: 'time-on-site', value: 1 }],
     actions: [{ name: 'send-message', params: { sender: 'custom', name: 'Ann', msg: TRIGGER_TEXT } }],
   }, admin);
-  const chatPage = page;
-  page = await context.newPage();
-  watch(page);
-  // A visitor of its own: the first one's token stays in the first page's storage.
-  await page.addInitScript(() => window.localStorage.clear());
-  const again = await page.goto(`${SERVER}/livechat`, { waitUntil: 'load', timeout: 20_000 });
-  if (!again || again.status() !== 200) {
-    throw new Error(`GET /livechat answered ${again?.status()}`);
-  }
+  await freshVisitorPage();
   await expectVisible(TRIGGER_TEXT, 'a time-on-site trigger from livechat/config');
-  await chatPage.close();
 
   // Late console errors (a failed sound or avatar) still count.
   await page.waitForTimeout(1000);
@@ -397,26 +630,41 @@ async function screenshot() {
 
 async function cleanUp() {
   await context?.close().catch(() => {});
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true, maxRetries: 5 });
 }
 
-const deadline = setTimeout(async () => {
-  await diagnose(new Error(`the test did not finish within ${OVERALL_TIMEOUT_MS / 1000} s`));
-  await screenshot();
-  await cleanUp();
-  process.exit(1);
-}, OVERALL_TIMEOUT_MS);
+let finishing = null;
 
-let failed = false;
+/**
+ * Ends the run once: main's end, the overall deadline and a promise left to reject all come
+ * here, and only the first reports, takes the screenshot and closes the browser.
+ */
+function finish(error) {
+  finishing ??= (async () => {
+    clearTimeout(deadline);
+    if (error) {
+      await diagnose(error);
+    } else {
+      log(`widget test passed; the page's requests to our server:\n  ${requests.join('\n  ')}`);
+    }
+    await screenshot();
+    await cleanUp();
+    console.log(error ? '0 passed, 1 failed' : '1 passed, 0 failed');
+    process.exit(error ? 1 : 0);
+  })();
+  return finishing;
+}
+
+const deadline = setTimeout(
+  () => finish(new Error(`the test did not finish within ${OVERALL_TIMEOUT_MS / 1000} s`)),
+  OVERALL_TIMEOUT_MS,
+);
+// A promise left to reject would otherwise end node at once, the browser's profile left behind.
+process.on('unhandledRejection', (error) => finish(error));
+
 try {
   await main();
-  log(`widget test passed; the page's requests to our server:\n  ${requests.join('\n  ')}`);
+  await finish(null);
 } catch (error) {
-  failed = true;
-  await diagnose(error);
+  await finish(error);
 }
-await screenshot();
-await cleanUp();
-clearTimeout(deadline);
-console.log(failed ? '0 passed, 1 failed' : '1 passed, 0 failed');
-process.exit(failed ? 1 : 0);

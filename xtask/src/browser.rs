@@ -14,14 +14,14 @@ use crate::{is_ci, skip, widget};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const AGENT_USERNAME: &str = "agent1";
-/// An agent of the other department, never available.
+/// An agent of the other department, never available: its visitors wait in the queue.
 const OTHER_AGENT_USERNAME: &str = "agent2";
 /// The admin who sets up departments, a registration field and a trigger.
 const ADMIN_USERNAME: &str = "admin1";
 /// The password of the test's throwaway users, in a database that lives as long as the run.
 const AGENT_PASSWORD: &str = "browser-test-password";
 /// Longer than the script's own overall timeout, which prints its diagnostics first.
-const NODE_TIMEOUT: Duration = Duration::from_secs(180);
+const NODE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Runs the widget test; skipped loudly (failed under CI) when a tool is missing.
 pub fn run_all() -> Result<Outcome, String> {
@@ -66,7 +66,10 @@ pub fn run_all() -> Result<Outcome, String> {
             .env("SCREENSHOT", &screenshot),
     );
     server.finish(result.is_err());
-    eprintln!("xtask: screenshot of the widget: {}", screenshot.display());
+    eprintln!(
+        "xtask: screenshots of the widget: {} (and widget-queue.png, widget-switched.png next to it)",
+        screenshot.display()
+    );
     result.map(|()| Outcome::Passed)
 }
 
