@@ -35,13 +35,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(handlers::ops::readyz))
         .route("/metrics", web::get().to(handlers::ops::metrics))
         .route("/websocket", web::get().to(crate::realtime::websocket));
-    // The stock widget and the media it loads (SPEC section 10).
+    // The stock widget and the media it loads (SPEC section 10), and the agent console.
     for (path, route) in [
         ("/livechat", web::get().to(crate::widget::page)),
         ("/livechat/", web::get().to(crate::widget::to_page)),
         ("/livechat/{file:.+}", web::get().to(crate::widget::file)),
         ("/avatar/{username}", web::get().to(crate::widget::avatar)),
         (crate::widget::SOUND_PATH, web::get().to(crate::widget::sound)),
+        ("/console", web::get().to(crate::console::page)),
+        ("/console/", web::get().to(crate::console::to_page)),
+        ("/console/index.html", web::get().to(crate::console::to_page)),
+        ("/console/assets/{build}/{file:.+}", web::get().to(crate::console::asset)),
     ] {
         cfg.service(web::resource(path).route(route).default_service(web::to(method_not_allowed)));
     }

@@ -142,7 +142,7 @@ fn safe_relative_path(requested: &str) -> Option<PathBuf> {
 }
 
 /// The content type a browser needs for a widget file, from its extension.
-fn content_type(path: &Path) -> &'static str {
+pub(crate) fn content_type(path: &Path) -> &'static str {
     let extension = path.extension().and_then(|ext| ext.to_str()).unwrap_or_default();
     match extension.to_ascii_lowercase().as_str() {
         "html" | "htm" => "text/html; charset=utf-8",
