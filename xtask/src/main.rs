@@ -6,6 +6,7 @@
 //! - `cargo xtask compat`: the real third-party clients against the real server binary.
 //! - `cargo xtask widget`: the stock Rocket.Chat widget from npm, into `./livechat-widget`.
 //! - `cargo xtask browser`: that widget, served by the real server, in headless Chromium.
+//! - `cargo xtask console`: the agent console at `/console`, in headless Chromium.
 //! - `cargo xtask schemathesis`: schemathesis from PyPI against the OpenAPI document.
 //! - `cargo xtask faults`: crashes, a database outage and a full disk under load.
 //! - `cargo xtask bench`: throughput and latency against an echo reference.
@@ -30,11 +31,13 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  ci                         format, lint, all tests on SQLite and PostgreSQL, e2e, compat, browser
+  ci                         format, lint, all tests on SQLite and PostgreSQL, e2e, compat, browser,
+                             console
   e2e [sqlite|postgres|all]  SDK scenarios against the real server binary
   compat                     real third-party clients against the real server binary
   widget                     the stock Rocket.Chat widget from npm into ./livechat-widget
   browser                    that widget served by the real server, in headless Chromium
+  console                    the agent console at /console, in headless Chromium
   bench                      throughput and latency against an echo reference (wrk)
   faults                     crash, outage, full-disk and abuse tests on SQLite and PostgreSQL
   schemathesis               schemathesis (PyPI) against /api/v1/openapi.json
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Some("schemathesis") => schemathesis::run_all().map(|_| ()),
         Some("widget") => widget::run(),
         Some("browser") => browser::run_all().map(|_| ()),
+        Some("console") => browser::run_console().map(|_| ()),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -112,6 +116,7 @@ fn ci() -> Result<(), String> {
         ("compat", compat::run_all),
         ("schemathesis", schemathesis::run_all),
         ("browser", browser::run_all),
+        ("console", browser::run_console),
     ];
     let mut summary = Vec::new();
     let mut failed = 0;
