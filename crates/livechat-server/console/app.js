@@ -184,7 +184,13 @@ class ConsoleApp {
         'div',
         { class: 'topbar-controls' },
         h('span', { class: 'user-name' }, this.me.name || this.me.username),
-        h('div', { class: 'available-toggle' }, this.available, h('label', { for: availableId }, 'Available')),
+        // Availability is an agent's: a manager or admin without the agent role has none.
+        h(
+          'div',
+          { class: 'available-toggle', hidden: !this.roles.includes('livechat-agent') },
+          this.available,
+          h('label', { for: availableId }, 'Available'),
+        ),
         this.connection,
         this.notificationsButton,
         h('button', { type: 'button', class: 'button small', onclick: () => this.signOut() }, 'Sign out'),

@@ -425,7 +425,8 @@ export class ChatLists {
     const empty = h('p', { class: 'empty' }, emptyText);
     const root = h(
       'section',
-      { class: 'list-section', 'aria-labelledby': headingId },
+      // Named by the title alone: the count beside it changes, the region's name does not.
+      { class: 'list-section', 'aria-label': title },
       h('h2', { id: headingId }, title, ' ', count),
       list,
       empty,

@@ -10,6 +10,7 @@ mod bad_input;
 mod bounds;
 mod canned;
 mod concurrency;
+mod console;
 mod custom_fields;
 mod departments;
 mod envelope;

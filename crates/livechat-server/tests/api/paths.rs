@@ -247,6 +247,8 @@ fn an_escaped_path_is_answered_like_the_plain_one() {
             "/livechat/bundle.js",
             "/avatar/boss",
             livechat_server::widget::SOUND_PATH,
+            "/console",
+            "/console/",
         ] {
             samples.push(Sample::get(path.to_owned()));
         }
