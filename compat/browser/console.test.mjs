@@ -338,9 +338,9 @@ async function becomeAvailable(page, username) {
   await waitForStatus(username, 'available');
 }
 
-/** A region named `name`; a count may follow the name ("My chats (2)"). */
+/** The region named exactly `name` (SPEC section 20: "Queue", "My chats", "Conversation"). */
 function region(page, name) {
-  return page.getByRole('region', { name: new RegExp(`^${escapeRegExp(name)}( \\(\\d+\\))?$`) });
+  return page.getByRole('region', { name, exact: true });
 }
 
 /** A chat of a region's list ("Queue", "My chats", "All chats"), named by the visitor. */
