@@ -33,11 +33,13 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-const SERVER = requireEnv('LIVECHAT_URL').replace(/\/+$/, '');
-const AGENTS = requireEnv('LIVECHAT_AGENTS').split(',');
-const MANAGER = requireEnv('LIVECHAT_MANAGER_USERNAME');
-const ADMIN = requireEnv('LIVECHAT_ADMIN_USERNAME');
-const PASSWORD = requireEnv('LIVECHAT_PASSWORD');
+import { requireEnv, restClient } from './support.mjs';
+
+const SERVER = requireEnv('LIVECHAT_URL', 'console').replace(/\/+$/, '');
+const AGENTS = requireEnv('LIVECHAT_AGENTS', 'console').split(',');
+const MANAGER = requireEnv('LIVECHAT_MANAGER_USERNAME', 'console');
+const ADMIN = requireEnv('LIVECHAT_ADMIN_USERNAME', 'console');
+const PASSWORD = requireEnv('LIVECHAT_PASSWORD', 'console');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || 'screenshots';
 const ONLY = (process.env.CONSOLE_SCENARIOS || '').split(',').map((word) => word.trim()).filter(Boolean);
@@ -52,14 +54,6 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core
 const run = Date.now().toString(36);
 const started = Date.now();
 
-function requireEnv(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`${name} is not set: run this test via \`cargo xtask console\``);
-    process.exit(2);
-  }
-  return value;
-}
 
 function log(message) {
   console.log(`[console ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
@@ -80,31 +74,7 @@ function escapeRegExp(text) {
 // ---------------------------------------------------------------------------------------
 // REST, for setting up and for the visitors of scenarios 3-7
 
-/** A REST call to our server (as `auth`, or anonymously); fails loudly with the body. */
-async function api(method, path, body, auth) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (auth) {
-    headers['X-User-Id'] = auth.userId;
-    headers['X-Auth-Token'] = auth.authToken;
-  }
-  const res = await fetch(`${SERVER}/api/v1/${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new Error(`${method} /api/v1/${path}: HTTP ${res.status}, not JSON: ${text.slice(0, 500)}`);
-  }
-  if (!res.ok || json.success === false) {
-    throw new Error(`${method} /api/v1/${path}: HTTP ${res.status}: ${text.slice(0, 500)}`);
-  }
-  return json;
-}
+const api = restClient(SERVER, 15_000);
 
 /** `{userId, authToken}` of each user, logged in once over REST. */
 const auth = {};

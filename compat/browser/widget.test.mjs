@@ -31,11 +31,13 @@ import { dirname, join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-const SERVER = requireEnv('LIVECHAT_URL').replace(/\/+$/, '');
-const AGENT_USERNAME = requireEnv('LIVECHAT_AGENT_USERNAME');
-const AGENT_PASSWORD = requireEnv('LIVECHAT_AGENT_PASSWORD');
-const OTHER_AGENT_USERNAME = requireEnv('LIVECHAT_OTHER_AGENT_USERNAME');
-const ADMIN_USERNAME = requireEnv('LIVECHAT_ADMIN_USERNAME');
+import { requireEnv, restClient } from './support.mjs';
+
+const SERVER = requireEnv('LIVECHAT_URL', 'browser').replace(/\/+$/, '');
+const AGENT_USERNAME = requireEnv('LIVECHAT_AGENT_USERNAME', 'browser');
+const AGENT_PASSWORD = requireEnv('LIVECHAT_AGENT_PASSWORD', 'browser');
+const OTHER_AGENT_USERNAME = requireEnv('LIVECHAT_OTHER_AGENT_USERNAME', 'browser');
+const ADMIN_USERNAME = requireEnv('LIVECHAT_ADMIN_USERNAME', 'browser');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOT = process.env.SCREENSHOT || 'widget.png';
 const OVERALL_TIMEOUT_MS = Number(process.env.BROWSER_TEST_TIMEOUT_MS || 240_000);
@@ -68,14 +70,6 @@ let step = 'start';
 // Pages being closed on purpose: their aborted requests are no failure.
 const closing = new WeakSet();
 
-function requireEnv(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`${name} is not set: run this test via \`cargo xtask browser\``);
-    process.exit(2);
-  }
-  return value;
-}
 
 function log(message) {
   console.log(`[browser ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
@@ -102,31 +96,7 @@ function shortUrl(url) {
   return ours(url) ? url.slice(SERVER.length) || '/' : url;
 }
 
-/** A REST call to our server as the agent (or anonymously); fails loudly with the body. */
-async function api(method, path, body, auth) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (auth) {
-    headers['X-User-Id'] = auth.userId;
-    headers['X-Auth-Token'] = auth.authToken;
-  }
-  const res = await fetch(`${SERVER}/api/v1/${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new Error(`${method} /api/v1/${path}: HTTP ${res.status}, not JSON: ${text.slice(0, 500)}`);
-  }
-  if (!res.ok || json.success !== true) {
-    throw new Error(`${method} /api/v1/${path}: HTTP ${res.status}: ${text.slice(0, 500)}`);
-  }
-  return json;
-}
+const api = restClient(SERVER, 10_000);
 
 // The visitor the widget registered (the body of its POST livechat/visitor).
 let registered = null;

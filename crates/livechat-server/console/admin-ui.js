@@ -2,47 +2,9 @@
 // textContent only (never HTML from data), labelled fields, tables with captions, an alert
 // for the API's errors and a confirmation dialog.
 
-let nextFieldId = 0;
+import { h as el, replaceChildren, uniqueId } from './dom.js';
 
-/** A fresh id for tying a label to its field. */
-export function uniqueId(prefix) {
-  nextFieldId += 1;
-  return `${prefix}-${nextFieldId}`;
-}
-
-/**
- * `el('button', { type: 'button', class: 'x', 'aria-label': 'Remove a' }, 'Remove')`:
- * attributes are set with setAttribute (booleans: present when true, absent when false),
- * `on*` functions become listeners, children are nodes or text.
- */
-export function el(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name.startsWith('on') && typeof value === 'function') {
-      element.addEventListener(name.slice(2), value);
-    } else if (name === 'value' || name === 'checked' || name === 'selected') {
-      element[name] = value;
-    } else {
-      element.setAttribute(name, value === true ? '' : String(value));
-    }
-  }
-  append(element, children);
-  return element;
-}
-
-function append(element, children) {
-  for (const child of children.flat(Infinity)) {
-    if (child === undefined || child === null || child === false) continue;
-    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-}
-
-/** Replaces every child of `element`. */
-export function replaceChildren(element, ...children) {
-  element.replaceChildren();
-  append(element, children);
-}
+export { h as el, replaceChildren, uniqueId } from './dom.js';
 
 /**
  * A labelled field: `{ wrapper, input }`. `kind` is `text`, `email`, `number`, `textarea`,
@@ -194,11 +156,11 @@ export function confirmDialog(title, message, { confirmText = 'Confirm' } = {}) 
     };
     const cancel = button('Cancel', () => finish(false));
     const confirm = button(confirmText, () => finish(true), { variant: 'danger' });
-    append(dialog, [
+    dialog.append(
       el('h2', { id: headingId }, title),
       el('p', { id: messageId }, message),
       el('div', { class: 'admin-dialog-buttons' }, cancel, confirm),
-    ]);
+    );
     dialog.addEventListener('cancel', (event) => {
       event.preventDefault();
       finish(false);
