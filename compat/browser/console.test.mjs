@@ -103,9 +103,12 @@ async function waitForStatus(username, status) {
     + `${UI_TIMEOUT_MS / 1000} s after the console's "Available" switch changed`);
 }
 
-/** Stores a setting as the admin; waits until the server reads it back. */
-async function setSetting(id, value) {
-  await api('POST', `settings/${id}`, { value }, auth[ADMIN]);
+/**
+ * Stores a setting as the admin (or, `readOnly`, lets the console have stored it); waits until
+ * the server reads it back.
+ */
+async function setSetting(id, value, { readOnly = false } = {}) {
+  if (!readOnly) await api('POST', `settings/${id}`, { value }, auth[ADMIN]);
   const deadline = Date.now() + UI_TIMEOUT_MS;
   let read;
   while (Date.now() < deadline) {
@@ -611,9 +614,20 @@ async function manualRouting() {
   const agentName = AGENTS[1];
   const visitor = restVisitor(`Queued Visitor ${run}`);
   scenario.visitors.push(visitor);
-  begin('an admin switches routing to Manual_Selection');
+  begin('an admin opens every administration page, then switches routing to Manual_Selection in "Settings"');
   scenario.cleanups.push(() => setSetting('Livechat_Routing_Method', 'Auto_Selection'));
-  await setSetting('Livechat_Routing_Method', 'Manual_Selection');
+  const adminPage = await newPage(`${ADMIN} console`);
+  await signIn(adminPage, ADMIN);
+  const administration = adminPage.getByRole('navigation', { name: 'Administration', exact: true });
+  for (const title of ['Agents', 'Departments', 'Canned responses', 'Tags', 'Settings']) {
+    await administration.getByRole('link', { name: title, exact: true }).click();
+    await visible(adminPage.getByRole('heading', { name: title, exact: true, level: 2 }), `the "${title}" page`);
+  }
+  const routing = await visible(adminPage.getByRole('combobox', { name: 'Routing method', exact: true }), 'the "Routing method" setting');
+  await routing.selectOption('Manual_Selection');
+  await adminPage.getByRole('button', { name: 'Save Routing method', exact: true }).click();
+  await setSetting('Livechat_Routing_Method', 'Manual_Selection', { readOnly: true });
+  await snapshot(adminPage, 'manual-settings');
   const page = await newPage(`${agentName} console`);
 
   begin(`${agentName} signs in and becomes available`);
