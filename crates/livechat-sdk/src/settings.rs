@@ -1,6 +1,6 @@
 //! The admin side: read and change the settings (SPEC section 15).
 
-use livechat_types::setting::{get, set, SettingValue};
+use livechat_types::setting::{get, list, set, SettingValue};
 
 use crate::agent::AgentSession;
 use crate::error::Error;
@@ -13,6 +13,12 @@ impl AgentSession {
     pub async fn get_setting(&self, id: impl Into<String>) -> Result<SettingValue, Error> {
         let res = self.client().call_as(&get::Request::new(id), self.auth()).await?;
         Ok(res.value)
+    }
+
+    /// A page of every setting the server offers, with its value (admins; 403
+    /// [`crate::ErrorCode::Unauthorized`] otherwise). `GET /api/v1/settings`
+    pub async fn settings(&self, req: &list::Request) -> Result<list::Response, Error> {
+        self.client().call_as(req, self.auth()).await
     }
 
     /// Changes setting `id`; every server instance follows within a second. Errors as
@@ -104,6 +110,7 @@ mod tests {
         let (base, requests) = server(vec![
             (200, r#"{"_id":"Livechat_enabled","value":false,"success":true}"#),
             (200, r#"{"success":true}"#),
+            (200, r#"{"settings":[{"_id":"Livechat_title","value":"Help"}],"count":1,"offset":2,"total":3,"success":true}"#),
         ])
         .await;
         let admin = session(&base);
@@ -113,6 +120,9 @@ mod tests {
             Some(SettingValue::Bool(false))
         );
         admin.set_setting("Livechat_title", "Help").await.expect("set");
+        let query = list::Request { count: Some(1), offset: Some(2) };
+        let page = admin.settings(&query).await.expect("list");
+        assert_eq!((page.settings[0].value.clone(), page.total), (SettingValue::from("Help"), 3));
 
         let requests = requests.await.expect("server");
         assert!(
@@ -126,6 +136,11 @@ mod tests {
             requests[1]
         );
         assert!(requests[1].ends_with(r#"{"value":"Help"}"#), "{}", requests[1]);
+        assert!(
+            requests[2].starts_with("GET /api/v1/settings?count=1&offset=2 "),
+            "{}",
+            requests[2]
+        );
         for request in &requests {
             let lower = request.to_ascii_lowercase();
             assert!(lower.contains("x-user-id: admin-id"), "{request}");

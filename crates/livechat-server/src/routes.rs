@@ -108,6 +108,7 @@ pub fn api(table: &mut impl Table) {
         .add::<custom_field::get::Request>(web::to(fields::get))
         .add::<custom_field::save::Request>(web::to(fields::save))
         .add::<custom_field::remove::Request>(web::to(fields::remove))
+        .add::<setting::list::Request>(web::to(settings::list))
         .add::<setting::get::Request>(web::to(settings::get))
         .add::<setting::set::Request>(web::to(settings::set))
         .add::<trigger::list::Request>(web::to(triggers::list))

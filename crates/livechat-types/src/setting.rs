@@ -1,6 +1,8 @@
-//! Settings changed at run time by an admin (SPEC section 15): `settings/{_id}`.
+//! Settings changed at run time by an admin (SPEC section 15): `settings` (all of them) and
+//! `settings/{_id}`.
 
 pub mod get;
+pub mod list;
 pub mod set;
 
 use serde::{Deserialize, Serialize};

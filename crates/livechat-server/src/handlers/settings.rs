@@ -1,15 +1,15 @@
-//! `settings/{_id}`: admins read and change the settings of SPEC section 15.
+//! `settings` and `settings/{_id}`: admins read and change the settings of SPEC section 15.
 
 use actix_web::{web, HttpRequest};
-use livechat_types::setting::{get, set};
+use livechat_types::setting::{get, list, set};
 use livechat_types::ErrorCode;
 
-use super::{now, ok, Reply};
+use super::{now, ok, page, Reply};
 use crate::auth::Admin;
 use crate::db::settings::SettingRow;
 use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
-use crate::extract::{path_param, Body};
+use crate::extract::{path_param, Body, Query};
 use crate::realtime::{notify_in_transaction, Notification};
 use crate::settings::registry::{self, Definition};
 use crate::AppState;
@@ -29,6 +29,30 @@ pub async fn get(
     let definition = setting_of(&req)?;
     let values = state.settings().await?;
     ok(get::Response { id: definition.id.to_owned(), value: values.get(definition) })
+}
+
+/// `GET /api/v1/settings?count=&offset=`: every honoured setting with the value this
+/// instance acts on, in the registry's order.
+pub async fn list(
+    state: web::Data<AppState>,
+    Admin(_, Query(query)): Admin<Query<list::Request>>,
+) -> Reply<list::Response> {
+    let (count, offset) = page(query.count, query.offset, 50, 100)?;
+    let values = state.settings().await?;
+    let offered = registry::ALL.iter().filter(|definition| definition.honoured);
+    let total = i64::try_from(offered.clone().count()).unwrap_or(i64::MAX);
+    let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+    let take = usize::try_from(count).unwrap_or(0);
+    let settings: Vec<list::Setting> = offered
+        .skip(skip)
+        .take(take)
+        .map(|definition| list::Setting {
+            id: definition.id.to_owned(),
+            value: values.get(definition),
+        })
+        .collect();
+    let count = i64::try_from(settings.len()).unwrap_or(i64::MAX);
+    ok(list::Response { settings, count, offset, total })
 }
 
 /// `POST /api/v1/settings/{_id}`: stores the value, and with it the notification that makes

@@ -143,6 +143,10 @@ impl Dispatcher {
                         if !queues.is_empty() {
                             self.publish_inquiry(conn, &room, &queues);
                         }
+                        if self.hub.tracks_served_rooms() {
+                            let server = room.served_by_id.as_deref().filter(|_| room.open);
+                            self.hub.publish_rooms_changed(&room.id, server);
+                        }
                         // It joined or left its queue, or changed in it: the places there.
                         self.publish_spots(conn, room.department_id.as_deref());
                     }
@@ -151,11 +155,13 @@ impl Dispatcher {
                         for topic in &queues {
                             self.hub.publish(topic, &topic.changed(frame.clone()), None);
                         }
+                        self.hub.publish_rooms_changed(&rid, None);
                     }
                     None => {
                         for topic in topics.iter().chain(&queues) {
                             self.hub.kick_topic(topic);
                         }
+                        self.hub.kick_rooms_changed();
                     }
                 }
             }

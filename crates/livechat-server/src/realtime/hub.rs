@@ -1,7 +1,8 @@
 //! The hub: in-process pub/sub from the dispatcher to the sockets of this instance.
 //!
 //! It also holds who each socket is: the agent logged in on it (if any) and, for every
-//! subscription, through whom it was granted (a visitor's token, or that login). Access is
+//! subscription, through whom it was granted (a visitor's token, or that login), and the
+//! rooms its user's `rooms-changed` subscription was told it serves ([`served`]). Access is
 //! decided again whenever an event is delivered ([`Hub::publish_to_viewers`]) and whenever
 //! a room or a login changes: a subscription whose viewer may no longer see its room ends
 //! with `nosub` before any later event of that room.
@@ -23,6 +24,8 @@ use crate::db::users::UserRow;
 
 pub use super::ddp::Frame;
 
+mod served;
+
 /// The DDP streams this server publishes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Stream {
@@ -38,6 +41,9 @@ pub enum Stream {
     /// `stream-canned-responses`: event `canned-responses`, for logged-in users, each
     /// getting only the canned responses it may see ([`Hub::publish_to_users`]).
     CannedResponses,
+    /// `stream-notify-user`: event `<uid>/rooms-changed`, for that user alone: the open
+    /// rooms it comes to serve or stops serving ([`Hub::publish_rooms_changed`]).
+    NotifyUser,
 }
 
 impl Stream {
@@ -49,6 +55,7 @@ impl Stream {
             Self::LivechatRoom => "stream-livechat-room",
             Self::InquiryQueue => "stream-livechat-inquiry-queue-observer",
             Self::CannedResponses => "stream-canned-responses",
+            Self::NotifyUser => "stream-notify-user",
         }
     }
 
@@ -60,6 +67,7 @@ impl Stream {
             Self::LivechatRoom,
             Self::InquiryQueue,
             Self::CannedResponses,
+            Self::NotifyUser,
         ]
         .into_iter()
         .find(|stream| stream.name() == name)
@@ -114,18 +122,32 @@ impl Topic {
         Self { stream: Stream::CannedResponses, event: "canned-responses".to_owned() }
     }
 
+    /// The rooms user `uid` comes to serve or stops serving, on `stream-notify-user`.
+    pub fn rooms_changed(uid: &str) -> Self {
+        Self { stream: Stream::NotifyUser, event: format!("{uid}/rooms-changed") }
+    }
+
+    /// The user this topic is about, for a `stream-notify-user` topic.
+    pub fn user(&self) -> Option<&str> {
+        match self.stream {
+            Stream::NotifyUser => self.event.split_once('/').map(|(uid, _)| uid),
+            _ => None,
+        }
+    }
+
     /// The DDP frame of an event on this topic.
     pub fn changed(&self, args: serde_json::Value) -> Frame {
         super::ddp::changed(self.stream.name(), &self.event, args)
     }
 
-    /// The room this topic is about (`""` for the queue's and the canned responses').
+    /// The room this topic is about (`""` for the queue's, the canned responses' and the
+    /// user's).
     pub fn room(&self) -> &str {
         match self.stream {
             Stream::NotifyRoom => self.event.split_once('/').map_or("", |(rid, _)| rid),
             Stream::RoomMessages | Stream::LivechatRoom => &self.event,
             Stream::InquiryQueue => "",
-            Stream::CannedResponses => "",
+            Stream::CannedResponses | Stream::NotifyUser => "",
         }
     }
 
@@ -185,6 +207,8 @@ struct Socket {
     subs: HashMap<String, Sub>,
     /// The agent logged in on it.
     login: Option<Login>,
+    /// The rooms its `rooms-changed` subscription knows as served, while it has one.
+    served: Option<served::Served>,
 }
 
 #[derive(Default)]
@@ -214,6 +238,10 @@ impl Inner {
         let Some(socket) = self.sockets.get_mut(&id) else { return };
         let Some(ended) = socket.subs.remove(sub) else { return };
         let still_listening = socket.subs.values().any(|other| other.topic == ended.topic);
+        if !still_listening && ended.topic.stream == Stream::NotifyUser {
+            // A later subscription starts again from what the database says.
+            socket.served = None;
+        }
         if error.is_some() {
             let frame: Frame = Arc::from(super::ddp::nosub(&json!(sub), error).as_str());
             if socket.outbox.try_send(frame).is_err() {
@@ -315,7 +343,13 @@ impl Hub {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (outbox, receiver) = mpsc::channel(self.buffer);
         let kicked = Arc::new(Notify::new());
-        let socket = Socket { outbox, kicked: kicked.clone(), subs: HashMap::new(), login: None };
+        let socket = Socket {
+            outbox,
+            kicked: kicked.clone(),
+            subs: HashMap::new(),
+            login: None,
+            served: None,
+        };
         let mut inner = self.lock();
         // Read under the lock: a stop either finds this socket or is seen here.
         if self.going_away() {
@@ -341,6 +375,9 @@ impl Hub {
         // Re-using a subscription id replaces the old subscription.
         inner.end(id, sub, None);
         let Some(socket) = inner.sockets.get_mut(&id) else { return false };
+        if topic.stream == Stream::NotifyUser && socket.served.is_none() {
+            socket.served = Some(served::Served::unseeded());
+        }
         socket.subs.insert(sub.to_owned(), Sub { topic: topic.clone(), grant });
         inner.topics.entry(topic).or_default().insert(id);
         true
@@ -351,9 +388,12 @@ impl Hub {
         self.lock().end(id, sub, None);
     }
 
-    /// Records the agent logged in on socket `id`.
+    /// Records the agent logged in on socket `id`. A login as another user ends the
+    /// subscriptions to the previous user's own stream.
     pub fn log_in(&self, id: u64, login: Login) {
-        if let Some(socket) = self.lock().sockets.get_mut(&id) {
+        let mut inner = self.lock();
+        inner.revoke_user_streams(id, Some(&login.user.id));
+        if let Some(socket) = inner.sockets.get_mut(&id) {
             socket.login = Some(login);
         }
     }

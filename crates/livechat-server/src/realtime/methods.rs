@@ -141,8 +141,7 @@ impl Connection {
         let rid = match stream {
             Stream::NotifyRoom => event.split_once('/').map_or("", |(rid, _)| rid),
             Stream::RoomMessages | Stream::LivechatRoom => event,
-            Stream::InquiryQueue => "",
-            Stream::CannedResponses => "",
+            Stream::InquiryQueue | Stream::CannedResponses | Stream::NotifyUser => "",
         };
         let hub = self.state.realtime.hub();
         if hub.subscriptions(self.hub.id) >= MAX_SUBSCRIPTIONS {
@@ -173,6 +172,9 @@ impl Connection {
             hub.subscribe(self.hub.id, sub, Topic::canned_responses(), Grant::User);
             return self.send(&ddp::ready(&id)).await;
         }
+        if stream == Stream::NotifyUser {
+            return self.sub_rooms_changed(&id, event).await;
+        }
         let token = params.iter().skip(1).find_map(token_of).or_else(|| self.visitor_token.clone());
         let grant = match self.viewer(rid, token).await {
             Ok(Some((_, grant))) => grant,
@@ -201,6 +203,38 @@ impl Connection {
             }
         }
         Ok(())
+    }
+
+    /// `stream-notify-user` `<uid>/rooms-changed`: the logged-in user's own event only. The
+    /// rooms it serves now are read after the subscription is recorded (see
+    /// [`super::hub::Hub::seed_served`]), and `ready` follows that read.
+    async fn sub_rooms_changed(&mut self, id: &Value, event: &str) -> Result<(), Ending> {
+        let hub = self.state.realtime.hub();
+        let user = hub.login(self.hub.id).map(|user| user.id);
+        let Some(uid) = user.filter(|uid| Topic::rooms_changed(uid).event == event) else {
+            return self.send(&ddp::nosub(id, Some(not_allowed()))).await;
+        };
+        let sub = id.as_str().unwrap_or_default().to_owned();
+        if !hub.subscribe(self.hub.id, &sub, Topic::rooms_changed(&uid), Grant::User) {
+            // Kicked: the loop closes the socket next.
+            return Ok(());
+        }
+        let read = self.state.db.read(move |conn| db::rooms::open_of_agent(conn, &uid)).await;
+        let hub = self.state.realtime.hub();
+        match read {
+            Ok(rooms) => {
+                if hub.seed_served(self.hub.id, rooms) {
+                    self.send(&ddp::ready(id)).await
+                } else {
+                    // Ended meanwhile (logged out): its `nosub` went out already.
+                    Ok(())
+                }
+            }
+            Err(err) => {
+                hub.unsubscribe(self.hub.id, &sub);
+                self.send(&ddp::nosub(id, Some(server_error(err)))).await
+            }
+        }
     }
 
     /// The username under which this connection may see room `rid`, if it may, and through

@@ -527,20 +527,26 @@ async fn only_admins_read_or_change_settings() {
     let not_logged_in = json!({"success": false, "error": "You must be logged in to do this."});
     let stale = AgentSession { token: "0".repeat(64), ..w.admin.clone() };
 
-    for id in SETTINGS.iter().chain(&["No_such_setting"]) {
-        for call in settings_calls(id) {
-            let name = format!("{} {id}", call.name);
-            for agent in [&w.x, &w.y] {
-                let res = call_by(&call, agent).send(app).await;
-                if (res.status, &res.json) != (403, &forbidden) {
-                    failures.push(format!("{name} by an agent: {} {}", res.status, res.json));
-                }
+    // Each setting's calls, then the list of them all.
+    let ids = SETTINGS.iter().chain(&["No_such_setting"]);
+    let mut calls: Vec<(String, Call)> = ids
+        .flat_map(|id| {
+            settings_calls(id).into_iter().map(move |call| (format!("{} {id}", call.name), call))
+        })
+        .collect();
+    let list = Call::new("list settings", Method::GET, "/api/v1/settings?count=100".into(), None);
+    calls.push(("list settings".into(), list));
+    for (name, call) in calls {
+        for agent in [&w.x, &w.y] {
+            let res = call_by(&call, agent).send(app).await;
+            if (res.status, &res.json) != (403, &forbidden) {
+                failures.push(format!("{name} by an agent: {} {}", res.status, res.json));
             }
-            for (who, call) in [("a stale token", call_by(&call, &stale)), ("nobody", call)] {
-                let res = call.send(app).await;
-                if (res.status, &res.json) != (401, &not_logged_in) {
-                    failures.push(format!("{name} by {who}: {} {}", res.status, res.json));
-                }
+        }
+        for (who, call) in [("a stale token", call_by(&call, &stale)), ("nobody", call)] {
+            let res = call.send(app).await;
+            if (res.status, &res.json) != (401, &not_logged_in) {
+                failures.push(format!("{name} by {who}: {} {}", res.status, res.json));
             }
         }
     }

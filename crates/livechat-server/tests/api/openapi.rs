@@ -199,6 +199,7 @@ async fn the_document_is_openapi_3_1_and_lists_every_route() {
         operation_of::<agent::chat_delete::Request>(),
         operation_of::<agent::close_room::Request>(),
         operation_of::<agent::info::Request>(),
+        operation_of::<setting::list::Request>(),
         operation_of::<setting::get::Request>(),
         operation_of::<setting::set::Request>(),
         operation_of::<user::create::Request>(),

@@ -3,6 +3,7 @@
 
 mod abuse;
 mod access;
+mod rooms_changed;
 pub mod support;
 
 use std::collections::HashSet;

@@ -3,6 +3,8 @@
 //! setting changes what it governs; a change through one instance reaches another through
 //! the notification channel, not the cache's expiry.
 
+mod list;
+
 use std::time::{Duration, Instant};
 
 use livechat_server::db::{self, Backend, DbManager};
