@@ -113,10 +113,8 @@ async fn the_assets_of_this_build_are_cached_for_good_under_its_name() {
 async fn other_builds_and_other_files_are_not_found() {
     let app = TestApp::new().await;
     let page = fetch(&app, "/console").await;
-    let script = asset_paths(&page.body)
-        .into_iter()
-        .find(|path| path.ends_with("/app.js"))
-        .expect("app.js");
+    let script =
+        asset_paths(&page.body).into_iter().find(|path| path.ends_with("/app.js")).expect("app.js");
     let build_dir = script.trim_end_matches("app.js").to_owned();
 
     for path in [
