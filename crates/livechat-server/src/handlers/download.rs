@@ -189,7 +189,7 @@ fn chunks(
             let from = usize::try_from(at - n * chunk_size).unwrap_or(usize::MAX);
             let to = usize::try_from(end.min((n + 1) * chunk_size) - n * chunk_size)
                 .unwrap_or(usize::MAX);
-            let piece = bytes.get(from..to).map(|piece| web::Bytes::copy_from_slice(piece));
+            let piece = bytes.get(from..to).map(web::Bytes::copy_from_slice);
             let piece =
                 piece.ok_or_else(|| ApiError::Internal(anyhow::format_err!("a chunk is short")))?;
             let next = at + piece.len() as u64;
