@@ -292,6 +292,9 @@ mod tests {
             COMMENT_REQUIRED_ON_CLOSE,
             ALLOW_FORCE_CLOSE,
             AUTO_CLOSE_ABANDONED_ROOMS,
+            FILE_UPLOAD_ENABLED,
+            LIVECHAT_FILE_UPLOAD_ENABLED,
+            FILE_UPLOAD_PROTECT_FILES,
         ];
         let texts = [
             TITLE,
@@ -308,8 +311,15 @@ mod tests {
             DATA_PROCESSING_CONSENT_TEXT,
             AGENT_LEAVE_COMMENT,
             ABANDONED_ROOMS_CLOSED_MESSAGE,
+            FILE_UPLOAD_WHITE_LIST,
+            FILE_UPLOAD_BLACK_LIST,
         ];
-        let numbers = [AGENT_LEAVE_ACTION_TIMEOUT, MAX_CHATS_PER_AGENT, VISITOR_INACTIVITY_TIMEOUT];
+        let numbers = [
+            AGENT_LEAVE_ACTION_TIMEOUT,
+            MAX_CHATS_PER_AGENT,
+            VISITOR_INACTIVITY_TIMEOUT,
+            FILE_UPLOAD_MAX_SIZE,
+        ];
         let choices = [ROUTING_METHOD, AGENT_LEAVE_ACTION];
         for id in flags {
             assert_eq!(honoured_setting(id).map(|d| d.kind), Some(Kind::Bool), "{id}");
