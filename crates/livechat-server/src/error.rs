@@ -22,6 +22,10 @@ pub enum ApiError {
     /// `errorType`.
     #[error("client error: {1}")]
     Described(String, ErrorCode),
+    /// A refused upload: the plain code plus Rocket.Chat's `reason` (the same code), which
+    /// the stock widget reads.
+    #[error("file refused: {0}")]
+    File(ErrorCode),
     /// 404 with Rocket.Chat's words for what is missing (`"Tag not found"`).
     #[error("not found: {0}")]
     Missing(&'static str),
@@ -51,7 +55,10 @@ impl ApiError {
     /// The error code this error carries.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Client(code) | Self::Bracketed(code) | Self::Described(_, code) => code.clone(),
+            Self::Client(code)
+            | Self::Bracketed(code)
+            | Self::Described(_, code)
+            | Self::File(code) => code.clone(),
             Self::Params(_) => ErrorCode::InvalidParams,
             Self::Missing(_) => ErrorCode::NotFound,
             Self::RateLimited { .. } => ErrorCode::TooManyRequests,
@@ -63,7 +70,7 @@ impl ApiError {
     /// The reply body.
     pub fn body(&self) -> ErrorBody {
         match self {
-            Self::Client(code) => ErrorBody::plain(code),
+            Self::Client(code) | Self::File(code) => ErrorBody::plain(code),
             Self::Bracketed(code) => ErrorBody::bracketed(code),
             Self::Described(reason, code) => ErrorBody::described(reason, code),
             Self::Missing(what) => {
@@ -141,6 +148,14 @@ impl ResponseError for ApiError {
             // Whole seconds, rounded up: never earlier than the limit allows.
             let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
             res.insert_header((actix_web::http::header::RETRY_AFTER, seconds.max(1)));
+        }
+        if let Self::File(code) = self {
+            let body = self.body();
+            return res.json(serde_json::json!({
+                "success": false,
+                "error": body.error,
+                "reason": code.as_str(),
+            }));
         }
         res.json(self.body())
     }

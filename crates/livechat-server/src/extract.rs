@@ -93,6 +93,10 @@ impl<E: Endpoint + DeserializeOwned + 'static> FromRequest for Params<E> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         match E::PARAMS {
+            // Upload forms are streamed by their handlers, never read whole.
+            ParamSource::Multipart => Box::pin(async {
+                Err(ApiError::Internal(anyhow::format_err!("a form read as JSON parameters")))
+            }),
             ParamSource::Body => {
                 let body = Body::<E>::from_request(req, payload);
                 Box::pin(async move { body.await.map(|Body(params)| Params(params)) })

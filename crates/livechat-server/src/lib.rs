@@ -7,6 +7,7 @@ pub mod console;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod files;
 pub mod handlers;
 pub mod ids;
 pub mod limits;

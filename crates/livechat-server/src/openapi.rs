@@ -71,15 +71,17 @@ fn operation(endpoint: &EndpointSchema, error: &Value, schemas: &mut Map<String,
             .into();
     }
     let has_fields = request["properties"].as_object().is_some_and(|fields| !fields.is_empty());
-    if endpoint.params != ParamSource::Body {
+    let is_form = endpoint.params == ParamSource::Multipart;
+    if endpoint.params != ParamSource::Body && !is_form {
         parameters.extend(query_parameters(&request));
     }
     if endpoint.params != ParamSource::Query && has_fields {
         let required = request["required"].as_array().is_some_and(|names| !names.is_empty());
         let name = format!("{component}Request");
+        let media_type = if is_form { "multipart/form-data" } else { "application/json" };
         operation["requestBody"] = json!({
-            "required": required,
-            "content": {"application/json": {"schema": reference(&name)}},
+            "required": required || is_form,
+            "content": {media_type: {"schema": reference(&name)}},
         });
         insert_unique(schemas, name, request);
     }

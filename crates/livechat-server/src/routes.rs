@@ -9,9 +9,9 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{http, web, HttpResponse, Resource, Route};
 use livechat_types::openapi::Documented;
 use livechat_types::{
-    agent, canned_response, custom_field, department, inquiry, livechat_users, message, method,
-    permission, room, setting, tag, transfer, trigger, user, visitor, widget, ErrorBody, ErrorCode,
-    ErrorStyle, Method,
+    agent, canned_response, custom_field, department, file, inquiry, livechat_users, message,
+    method, permission, room, setting, tag, transfer, trigger, user, visitor, widget, ErrorBody,
+    ErrorCode, ErrorStyle, Method,
 };
 
 use crate::error::ApiError;
@@ -41,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ("/livechat/", web::get().to(crate::widget::to_page)),
         ("/livechat/{file:.+}", web::get().to(crate::widget::file)),
         ("/avatar/{username}", web::get().to(crate::widget::avatar)),
+        (file::DOWNLOAD_ROUTE, web::get().to(handlers::download::download)),
         (crate::widget::SOUND_PATH, web::get().to(crate::widget::sound)),
         ("/console", web::get().to(crate::console::page)),
         ("/console/", web::get().to(crate::console::to_page)),
@@ -56,7 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn api(table: &mut impl Table) {
     use handlers::{
         agent as agents, canned_response as canned, custom_field as fields,
-        department as departments, inquiry as queue, livechat_users as team, manage,
+        department as departments, file as files, inquiry as queue, livechat_users as team, manage,
         message as msg, method as bridge, permissions as grants, room as rooms, settings,
         tag as tags, transfer as transfers, trigger as triggers, users, visitor as visitors,
         widget as widgets,
@@ -68,6 +69,10 @@ pub fn api(table: &mut impl Table) {
         .add::<message::get::Request>(web::to(msg::get))
         .add::<message::update::Request>(web::to(msg::update))
         .add::<message::delete::Request>(web::to(msg::delete))
+        .add::<file::upload::Request>(web::to(files::upload))
+        .add::<file::media::Request>(web::to(files::media))
+        .add::<file::media_confirm::Request>(web::to(files::media_confirm))
+        .add::<file::room_upload::Request>(web::to(files::room_upload))
         .add::<room::open::Request>(web::to(rooms::open))
         .add::<room::close::Request>(web::to(rooms::close))
         .add::<room::config::Request>(web::to(rooms::config))

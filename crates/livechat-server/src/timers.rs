@@ -14,7 +14,11 @@
 //!   unanswered for `Livechat_visitor_inactivity_timeout` is closed, in a write of the room
 //!   that asks again under its lock, so it closes once whatever instances sweep.
 //!
-//! One task per instance sweeps both; it stops when the server's state is gone.
+//! - A file stays pending (`files.message_id` NULL) until its message attaches it; one
+//!   pending for longer than [`crate::files::PENDING_FOR`] was abandoned and is deleted, one
+//!   write per file (any instance may do it; deleting twice deletes nothing).
+//!
+//! One task per instance sweeps them all; it stops when the server's state is gone.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Weak};
@@ -72,8 +76,28 @@ pub fn start(state: Weak<AppState>) {
             if let Err(err) = sweep_abandoned(&state, &settings).await {
                 tracing::warn!(error = %err, "abandoned-chat sweep failed; the next one retries");
             }
+            if let Err(err) = sweep_pending_files(&state).await {
+                tracing::warn!(error = %err, "pending-file sweep failed; the next one retries");
+            }
         }
     });
+}
+
+/// How many abandoned pending files one sweep deletes at most (the next sweep goes on).
+const EXPIRED_FILES_BATCH: i64 = 20;
+
+/// Deletes pending files older than [`crate::files::PENDING_FOR`].
+async fn sweep_pending_files(state: &Arc<AppState>) -> Result<(), crate::error::ApiError> {
+    let age = i64::try_from(crate::files::PENDING_FOR.as_millis()).unwrap_or(i64::MAX);
+    let before = now().saturating_sub(age);
+    let expired =
+        state.read(move |conn| Ok(db::files::expired(conn, before, EXPIRED_FILES_BATCH)?)).await?;
+    for id in expired {
+        state
+            .write(Key::Fresh, move |conn: &mut DbConn| db::files::delete_pending(conn, &id))
+            .await?;
+    }
+    Ok(())
 }
 
 /// How often `seen_at` is written for a leave timeout of `timeout_ms`.

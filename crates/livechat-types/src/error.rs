@@ -110,6 +110,16 @@ pub enum ErrorCode {
     NotLoggedIn,
     /// Authenticated but not allowed (HTTP 403).
     Unauthorized,
+    /// Uploads are switched off (`FileUpload_Enabled`, `Livechat_fileupload_enabled`).
+    FileUploadDisabled,
+    /// The file is larger than `FileUpload_MaxFileSize` (413).
+    FileTooLarge,
+    /// The form has no `file` field.
+    NoFileUploaded,
+    /// The file's type is refused by the `FileUpload_MediaType*` lists.
+    TypeNotAllowed,
+    /// Not the caller's pending file (`rooms.mediaConfirm`).
+    InvalidFile,
     /// Unknown route (HTTP 404).
     NotFound,
     /// Known route, wrong method (HTTP 405).
@@ -183,6 +193,11 @@ impl ErrorCode {
         (Self::PasswordPolicyNotMet, "error-password-policy-not-met"),
         (Self::NotLoggedIn, "You must be logged in to do this."),
         (Self::Unauthorized, "unauthorized"),
+        (Self::FileUploadDisabled, "error-file-upload-disabled"),
+        (Self::FileTooLarge, "error-file-too-large"),
+        (Self::NoFileUploaded, "error-no-file-uploaded"),
+        (Self::TypeNotAllowed, "error-type-not-allowed"),
+        (Self::InvalidFile, "invalid-file"),
         (Self::NotFound, "Resource not found"),
         (Self::MethodNotAllowed, "Method not allowed"),
         (Self::UnsupportedMediaType, "error-unsupported-media-type"),
@@ -220,7 +235,7 @@ impl ErrorCode {
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::RequestTimeout => 408,
-            Self::PayloadTooLarge => 413,
+            Self::PayloadTooLarge | Self::FileTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::TooManyRequests => 429,
             Self::Internal => 500,

@@ -14,6 +14,7 @@ pub mod agent;
 pub mod canned_response;
 pub mod custom_field;
 pub mod department;
+pub mod file;
 pub mod inquiry;
 pub mod livechat_users;
 pub mod message;
@@ -73,6 +74,8 @@ pub enum ParamSource {
     /// The JSON body, and the query string for what the body leaves out: for a `DELETE`
     /// from clients that cannot send it a body. Body fields take precedence.
     BodyOrQuery,
+    /// A `multipart/form-data` body: a file and text fields, streamed (upload endpoints).
+    Multipart,
 }
 
 impl ParamSource {

@@ -48,6 +48,15 @@ pub struct Message {
     /// What a `livechat_transfer_history` message records.
     #[serde(rename = "transferData", default, skip_serializing_if = "Option::is_none")]
     pub transfer_data: Option<crate::transfer::TransferData>,
+    /// The file a file message carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<crate::file::FileRef>,
+    /// The file and its thumbnail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<crate::file::FileRef>>,
+    /// How clients draw the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<crate::file::Attachment>>,
 }
 
 /// A message's author.

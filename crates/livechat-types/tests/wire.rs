@@ -50,6 +50,9 @@ fn sample_message(text: &str) -> Message {
         edited_by: None,
         kind: None,
         transfer_data: None,
+        file: None,
+        files: None,
+        attachments: None,
     }
 }
 

@@ -488,11 +488,23 @@ pub fn edit(conn: &mut DbConn, id: &str, text: &str, at: i64, by: (&str, &str)) 
     Ok(())
 }
 
-/// Deletes a message: its text is erased, its id stays taken.
+/// Deletes a message: its text and the files it carries are erased, its id stays taken.
 pub fn mark_deleted(conn: &mut DbConn, id: &str, at: i64) -> Result<()> {
+    let data: Option<String> = None;
     diesel::update(messages::table.find(id))
-        .set((messages::msg.eq(""), messages::deleted.eq(true), messages::updated_at.eq(at)))
+        .set((
+            messages::msg.eq(""),
+            messages::deleted.eq(true),
+            messages::updated_at.eq(at),
+            messages::data.eq(data),
+        ))
         .execute(conn)?;
+    super::files::delete_of_message(conn, id)
+}
+
+/// Records what message `id` carries beside its text (its files), as JSON.
+pub fn set_data(conn: &mut DbConn, id: &str, data: &str) -> Result<()> {
+    diesel::update(messages::table.find(id)).set(messages::data.eq(data)).execute(conn)?;
     Ok(())
 }
 

@@ -79,6 +79,7 @@ pub mod canned_responses;
 pub mod custom_fields;
 pub mod departments;
 mod error;
+pub mod files;
 pub mod messages;
 pub mod models;
 pub mod offline;

@@ -191,6 +191,7 @@ impl MessageRow {
 
     /// The message on the wire, moving the row's strings rather than copying them.
     pub fn into_wire(self) -> Message {
+        let files = file_fields(self.kind.as_deref(), self.data.as_deref());
         let edited_by = match (self.edited_by_id, self.edited_by_username) {
             (Some(id), Some(username)) => Some(UserRef { id, username }),
             _ => None,
@@ -211,12 +212,16 @@ impl MessageRow {
             edited_at: self.edited_at.map(Timestamp),
             edited_by,
             transfer_data: transfer_data(self.kind.as_deref(), self.data.as_deref()),
+            file: files.as_ref().map(|files| files.file.clone()),
+            files: files.as_ref().map(|files| files.files.clone()),
+            attachments: files.map(|files| files.attachments),
             kind: self.kind,
         }
     }
 
     /// The message on the wire.
     pub fn to_wire(&self) -> Message {
+        let files = file_fields(self.kind.as_deref(), self.data.as_deref());
         Message {
             id: MessageId::from(self.id.as_str()),
             room_id: RoomId::from(self.rid.as_str()),
@@ -238,8 +243,20 @@ impl MessageRow {
                 _ => None,
             },
             transfer_data: transfer_data(self.kind.as_deref(), self.data.as_deref()),
+            file: files.as_ref().map(|files| files.file.clone()),
+            files: files.as_ref().map(|files| files.files.clone()),
+            attachments: files.map(|files| files.attachments),
             kind: self.kind.clone(),
         }
+    }
+}
+
+/// The file a user's or visitor's message carries in `data`, if any (a deleted message's
+/// `data` is gone with its file).
+fn file_fields(kind: Option<&str>, data: Option<&str>) -> Option<livechat_types::file::FileFields> {
+    match (kind, data) {
+        (None, Some(data)) => serde_json::from_str(data).ok(),
+        _ => None,
     }
 }
 

@@ -238,7 +238,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    files (id) {
+        id -> Text,
+        rid -> Text,
+        visitor_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        name -> Text,
+        #[sql_name = "type"]
+        kind -> Text,
+        size -> BigInt,
+        complete -> Bool,
+        message_id -> Nullable<Text>,
+        created_at -> BigInt,
+        width -> Nullable<BigInt>,
+        height -> Nullable<BigInt>,
+        thumbnail_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    file_chunks (file_id, n) {
+        file_id -> Text,
+        n -> BigInt,
+        data -> Binary,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
+diesel::joinable!(files -> rooms (rid));
+diesel::joinable!(file_chunks -> files (file_id));
 diesel::joinable!(tag_departments -> tags (tag_id));
 diesel::joinable!(tag_departments -> departments (department_id));
 diesel::joinable!(room_fields -> rooms (rid));
@@ -265,5 +294,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     permissions,
     tags,
     tag_departments,
-    canned_responses
+    canned_responses,
+    files,
+    file_chunks
 );

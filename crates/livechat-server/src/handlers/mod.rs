@@ -4,6 +4,8 @@ pub mod agent;
 pub mod canned_response;
 pub mod custom_field;
 pub mod department;
+pub mod download;
+pub mod file;
 pub mod inquiry;
 pub mod livechat_users;
 pub mod manage;

@@ -312,7 +312,8 @@ fn widget_settings(settings: &Values, max_chars: usize) -> Map<String, Value> {
         "nameFieldRegistrationForm": settings.flag(registry::NAME_FIELD_REGISTRATION_FORM),
         "emailFieldRegistrationForm": settings.flag(registry::EMAIL_FIELD_REGISTRATION_FORM),
         "displayOfflineForm": settings.flag(registry::DISPLAY_OFFLINE_FORM),
-        "fileUpload": false,
+        "fileUpload": settings.flag(registry::FILE_UPLOAD_ENABLED)
+            && settings.flag(registry::LIVECHAT_FILE_UPLOAD_ENABLED),
         "language": "en",
         "transcript": false,
         "historyMonitorType": "url",

@@ -108,9 +108,9 @@ pub const ALL: &[Definition] = &[
     honoured(AUTO_CLOSE_ABANDONED_ROOMS, FLAG, B(false)),
     honoured(ABANDONED_ROOMS_CLOSED_MESSAGE, LONG_TEXT, T("")),
     // Not yet: the features they govern do not exist.
-    later("FileUpload_Enabled", FLAG, B(true)),
-    later("Livechat_fileupload_enabled", FLAG, B(true)),
-    later("FileUpload_ProtectFiles", FLAG, B(true)),
+    honoured(FILE_UPLOAD_ENABLED, FLAG, B(true)),
+    honoured(LIVECHAT_FILE_UPLOAD_ENABLED, FLAG, B(true)),
+    honoured(FILE_UPLOAD_PROTECT_FILES, FLAG, B(true)),
     honoured(DEPARTMENT_REMOVAL, FLAG, B(false)),
     later("Livechat_enable_transcript", FLAG, B(false)),
     later("Livechat_webhook_on_start", FLAG, B(false)),
@@ -125,10 +125,10 @@ pub const ALL: &[Definition] = &[
     later("Livechat_webhookUrl", TEXT, T("")),
     later("Livechat_secret_token", TEXT, T("")),
     later("Livechat_transcript_email_subject", TEXT, T("")),
-    later("FileUpload_MediaTypeWhiteList", TEXT, T("")),
-    later("FileUpload_MediaTypeBlackList", TEXT, T("image/svg+xml")),
+    honoured(FILE_UPLOAD_WHITE_LIST, TEXT, T("")),
+    honoured(FILE_UPLOAD_BLACK_LIST, TEXT, T("image/svg+xml")),
     later("Livechat_http_timeout", Kind::Int { min: 1, max: 60_000 }, I(5000)),
-    later("FileUpload_MaxFileSize", Kind::Int { min: 0, max: 1 << 30 }, I(104_857_600)),
+    honoured(FILE_UPLOAD_MAX_SIZE, Kind::Int { min: 0, max: 1 << 30 }, I(104_857_600)),
 ];
 
 /// `Livechat_enabled`: off, `livechat/config` says `enabled: false` and no room opens.
@@ -207,6 +207,12 @@ pub const VISITOR_INACTIVITY_TIMEOUT: &str = "Livechat_visitor_inactivity_timeou
 pub const AUTO_CLOSE_ABANDONED_ROOMS: &str = "Livechat_auto_close_abandoned_rooms";
 /// `Livechat_abandoned_rooms_closed_custom_message`: the comment of an abandoned chat's
 /// close (empty: Rocket.Chat's text).
+pub const FILE_UPLOAD_ENABLED: &str = "FileUpload_Enabled";
+pub const LIVECHAT_FILE_UPLOAD_ENABLED: &str = "Livechat_fileupload_enabled";
+pub const FILE_UPLOAD_PROTECT_FILES: &str = "FileUpload_ProtectFiles";
+pub const FILE_UPLOAD_WHITE_LIST: &str = "FileUpload_MediaTypeWhiteList";
+pub const FILE_UPLOAD_BLACK_LIST: &str = "FileUpload_MediaTypeBlackList";
+pub const FILE_UPLOAD_MAX_SIZE: &str = "FileUpload_MaxFileSize";
 pub const ABANDONED_ROOMS_CLOSED_MESSAGE: &str = "Livechat_abandoned_rooms_closed_custom_message";
 
 /// The honoured setting `id`, if it is one.
@@ -286,6 +292,9 @@ mod tests {
             COMMENT_REQUIRED_ON_CLOSE,
             ALLOW_FORCE_CLOSE,
             AUTO_CLOSE_ABANDONED_ROOMS,
+            FILE_UPLOAD_ENABLED,
+            LIVECHAT_FILE_UPLOAD_ENABLED,
+            FILE_UPLOAD_PROTECT_FILES,
         ];
         let texts = [
             TITLE,
@@ -302,8 +311,15 @@ mod tests {
             DATA_PROCESSING_CONSENT_TEXT,
             AGENT_LEAVE_COMMENT,
             ABANDONED_ROOMS_CLOSED_MESSAGE,
+            FILE_UPLOAD_WHITE_LIST,
+            FILE_UPLOAD_BLACK_LIST,
         ];
-        let numbers = [AGENT_LEAVE_ACTION_TIMEOUT, MAX_CHATS_PER_AGENT, VISITOR_INACTIVITY_TIMEOUT];
+        let numbers = [
+            AGENT_LEAVE_ACTION_TIMEOUT,
+            MAX_CHATS_PER_AGENT,
+            VISITOR_INACTIVITY_TIMEOUT,
+            FILE_UPLOAD_MAX_SIZE,
+        ];
         let choices = [ROUTING_METHOD, AGENT_LEAVE_ACTION];
         for id in flags {
             assert_eq!(honoured_setting(id).map(|d| d.kind), Some(Kind::Bool), "{id}");

@@ -600,3 +600,77 @@ async fn a_user_id_not_of_the_type_answers_like_a_missing_one_and_changes_nothin
     let agents_after = app.get_with("/api/v1/livechat/users/agent", &manager.headers()).await;
     assert_eq!(agents_before.json, agents_after.json);
 }
+
+/// Uploads into a room that is not the caller's are answered exactly as uploads into a room
+/// that does not exist (403), and store nothing; a room's files download for its visitor,
+/// its agent and admins only (403 for everyone else).
+#[actix_web::test]
+async fn files_reach_only_their_rooms_visitor_and_agents() {
+    use crate::files::{form, link_of, png_header};
+
+    let w = world().await;
+    let png = || form("a.png", "image/png", png_header(4, 4), &[]);
+    let by_visitor = w.app.visitor_upload("tok-a", &w.room_a, png()).await.ok();
+    let by_agent = w.app.agent_upload(&w.x, &w.room_a, png()).await.ok()["message"].clone();
+    let before = w.snapshot().await;
+    let mut failures = Vec::new();
+
+    for (token, rid) in
+        [("tok-b", &w.room_a), ("tok-c", &w.room_a), ("tok-a", &w.room_b), ("tok-c", &w.room_c)]
+    {
+        let got = w.app.visitor_upload(token, rid, png()).await;
+        let expected = w.app.visitor_upload(token, MISSING_ROOM, png()).await;
+        if got.status != 403 || (got.status, &got.json) != (expected.status, &expected.json) {
+            failures
+                .push(format!("visitor {token} upload into {rid}: {} {}", got.status, got.json));
+        }
+    }
+    for (agent, rid) in [(&w.y, &w.room_a), (&w.y, &w.room_c), (&w.x, &w.room_b)] {
+        for path in ["rooms.upload", "rooms.media"] {
+            let app = &w.app;
+            let upload = |rid: String| {
+                let path = format!("/api/v1/{path}/{rid}");
+                async move { app.upload_form(&path, png(), &agent.headers()).await }
+            };
+            let (got, expected) = (upload(rid.clone()).await, upload(MISSING_ROOM.into()).await);
+            if got.status != 403 || (got.status, &got.json) != (expected.status, &expected.json) {
+                let who = &agent.username;
+                failures.push(format!("{who} {path} into {rid}: {} {}", got.status, got.json));
+            }
+        }
+    }
+    for message in [&by_visitor, &by_agent] {
+        let link = link_of(message);
+        let refused = [
+            ("anonymous", w.app.download(&link, &[]).await),
+            ("visitor b", w.app.visitor_download(&link, &w.room_b, "tok-b").await),
+            ("visitor b naming room a", w.app.visitor_download(&link, &w.room_a, "tok-b").await),
+            ("visitor c", w.app.visitor_download(&link, &w.room_c, "tok-c").await),
+            ("agent y", w.app.download(&link, &w.y.headers()).await),
+        ];
+        for (who, download) in refused {
+            if download.status != 403 {
+                failures.push(format!("{who} downloaded {link}: {}", download.status));
+            }
+        }
+        let allowed = [
+            ("visitor a", w.app.visitor_download(&link, &w.room_a, "tok-a").await),
+            ("agent x", w.app.download(&link, &w.x.headers()).await),
+            ("admin", w.app.download(&link, &w.admin.headers()).await),
+        ];
+        for (who, download) in allowed {
+            if download.status != 200 {
+                failures.push(format!("{who} could not download {link}: {}", download.status));
+            }
+        }
+    }
+    for rid in [&w.room_a, &w.room_b, &w.room_c] {
+        let files = livechat_server::db::files::count_in_room(&mut w.app.database(), rid).ok();
+        let expected = if *rid == w.room_a { 2 } else { 0 };
+        if files != Some(expected) {
+            failures.push(format!("room {rid} holds {files:?} files, not {expected}"));
+        }
+    }
+
+    report(&failures, &before, &w.snapshot().await);
+}

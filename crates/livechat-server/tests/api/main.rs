@@ -14,6 +14,7 @@ mod console;
 mod custom_fields;
 mod departments;
 mod envelope;
+mod files;
 mod labels;
 mod limits;
 mod message;
