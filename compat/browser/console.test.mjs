@@ -25,7 +25,11 @@
 //      in the page title, both cleared by opening B;
 //  12. retry-safe send: the first POST chat.sendMessage fails at the network, "Retry" stores
 //      the message once, under the first attempt's _id;
-//  13. a 360x740 screen: sign in, open a chat, send, "Back to chats", never scrolling sideways.
+//  13. a 360x740 screen: sign in, open a chat, send, "Back to chats", never scrolling sideways;
+//  14. attachments: the agent sends a PNG with "Attach file" (and the message box's text): the
+//      visitor's history has it, the console previews it (an image named by the file) and
+//      "Download <name>" gives the same bytes; a visitor's upload shows live with its preview;
+//      an upload past FileUpload_MaxFileSize shows an alert and stores nothing.
 //
 // Run by `cargo xtask console` / `cargo xtask ci`, which build and start the server and set:
 //   LIVECHAT_URL               the server's base URL
@@ -44,6 +48,7 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
+import { pngImage } from './png.mjs';
 import { requireEnv, restClient } from './support.mjs';
 
 const SERVER = requireEnv('LIVECHAT_URL', 'console').replace(/\/+$/, '');
@@ -1375,6 +1380,189 @@ async function smallScreen() {
   expectNoProblems();
 }
 
+/** The visitor uploads `bytes` as `name` into its room (multipart, `x-visitor-token`). */
+async function visitorUpload(visitor, name, bytes, type, msg) {
+  const form = new FormData();
+  form.append('file', new Blob([bytes], { type }), name);
+  if (msg) form.append('msg', msg);
+  const res = await fetch(`${SERVER}/api/v1/livechat/upload/${visitor.rid}`, {
+    method: 'POST',
+    headers: { 'x-visitor-token': visitor.token },
+    body: form,
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`POST livechat/upload answered ${res.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+
+/** Waits until an <img> has loaded a picture (it was allowed to fetch it). */
+async function loadedImage(image, what) {
+  try {
+    await image.evaluate(
+      (element) => new Promise((resolve, reject) => {
+        const check = () => element.complete && element.naturalWidth > 0;
+        if (check()) return resolve();
+        element.addEventListener('load', () => (check() ? resolve() : reject(new Error('empty'))), { once: true });
+        element.addEventListener('error', () => reject(new Error('error')), { once: true });
+      }),
+      undefined,
+      { timeout: UI_TIMEOUT_MS },
+    );
+  } catch (error) {
+    throw new Error(`${what} did not load (src ${await image.getAttribute('src')}): ${error.message}`);
+  }
+}
+
+/** Clicks a download link; resolves to the suggested name and the downloaded bytes. */
+async function download(page, link) {
+  const started = page.waitForEvent('download', { timeout: UI_TIMEOUT_MS });
+  started.catch(() => {});
+  await link.click();
+  const file = await started;
+  const failure = await file.failure();
+  if (failure) throw new Error(`the download of ${file.suggestedFilename()} failed: ${failure}`);
+  return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
+}
+
+async function attachments() {
+  await resetAgents();
+  const agentName = AGENTS[1];
+  const visitor = restVisitor(`Attachment Visitor ${run}`);
+  scenario.visitors.push(visitor);
+  const page = await newPage(`${agentName} console`, {
+    // The refused upload of the last step is a 413 the page reports.
+    expectedErrors: (line) => /status of 413/.test(line),
+  });
+  // 640x400: larger than 480 pixels, so the server makes a thumbnail for the preview.
+  const agentFile = `agent-shot-${run}.png`;
+  const agentBytes = pngImage(640, 400, 1);
+  const caption = `Here is the screenshot ${run}`;
+  const visitorFile = `visitor-photo-${run}.png`;
+  const visitorBytes = pngImage(96, 64, 2);
+
+  // What the console asks of /file-upload: never credentials in the URL.
+  const fileRequests = [];
+  page.on('request', (req) => {
+    if (ours(req.url()) && new URL(req.url()).pathname.startsWith('/file-upload/')) {
+      fileRequests.push({ url: req.url(), headers: req.headers() });
+    }
+  });
+
+  begin(`${agentName} signs in, becomes available and opens the visitor's chat`);
+  await signIn(page, agentName);
+  await becomeAvailable(page, agentName);
+  await visitor.send(`Can you send me the screenshot? ${run}`);
+  // The stock widget, opened on this origin in the same browser, leaves a visitor's cookies
+  // (rc_token, rc_rid, rc_room_type): the console's files must not depend on them.
+  await page.context().addCookies(['rc_token', 'rc_rid', 'rc_room_type'].map((name) => ({
+    name,
+    value: { rc_token: visitor.token, rc_rid: visitor.rid, rc_room_type: 'l' }[name],
+    url: SERVER,
+  })));
+  await openChat(page, visitor.name);
+  await visible(messageItem(page, `Can you send me the screenshot? ${run}`), 'the visitor\'s message');
+
+  begin('"Attach file" with a caption in "Message": POST rooms.upload, the visitor\'s history has the file');
+  await (await visible(messageBox(page), 'the "Message" box')).fill(caption);
+  const attach = page.getByLabel('Attach file', { exact: true });
+  await attach.waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+  const uploaded = page.waitForResponse(
+    (res) => shortUrl(res.url()).startsWith('/api/v1/rooms.upload/') && res.request().method() === 'POST',
+    { timeout: UI_TIMEOUT_MS },
+  );
+  uploaded.catch(() => {});
+  await attach.setInputFiles({ name: agentFile, mimeType: 'image/png', buffer: agentBytes });
+  const answer = await uploaded;
+  if (answer.status() !== 200) throw new Error(`POST rooms.upload answered ${answer.status()}: ${await answer.text()}`);
+  const messages = await waitForVisitorHistory(
+    visitor,
+    (list) => list.some((message) => message.file?.name === agentFile),
+    `the agent's file ${agentFile}`,
+  );
+  const stored = messages.find((message) => message.file?.name === agentFile);
+  if (stored.msg !== caption) throw new Error(`the file's message has msg ${JSON.stringify(stored.msg)}, not the caption ${JSON.stringify(caption)}`);
+  const attachment = stored.attachments?.[0];
+  if (!attachment?.image_url || attachment.image_url === attachment.title_link) {
+    throw new Error(`a 640x400 image has no thumbnail of its own: ${JSON.stringify(attachment)}`);
+  }
+  if ((await messageBox(page).inputValue()) !== '') throw new Error('the "Message" box still holds the caption sent with the file');
+
+  begin('the console previews the image (named by the file) and "Download <name>" gives the same bytes');
+  const item = messageItem(page, caption);
+  const preview = await visible(item.getByRole('img', { name: agentFile, exact: true }), `the preview "${agentFile}"`);
+  await loadedImage(preview, `the preview "${agentFile}"`);
+  const thumbnail = fileRequests.find((request) => new URL(request.url).pathname === new URL(attachment.image_url, SERVER).pathname);
+  if (!thumbnail) {
+    throw new Error(`the console did not fetch the thumbnail ${attachment.image_url}; it fetched ${JSON.stringify(fileRequests.map((request) => request.url))}`);
+  }
+  if (fileRequests.some((request) => request.url.includes(auth[agentName].authToken) || /rc_token|rc_uid/.test(request.url))) {
+    throw new Error(`the console put credentials into a URL: ${JSON.stringify(fileRequests.map((request) => request.url))}`);
+  }
+  await checkAccessibility(page, 'a conversation with files');
+  await snapshot(page, 'attachment-agent');
+  const link = await visible(item.getByRole('link', { name: `Download ${agentFile}`, exact: true }), `the link "Download ${agentFile}"`);
+  const got = await download(page, link);
+  if (!got.bytes.equals(agentBytes)) {
+    throw new Error(`"Download ${agentFile}" gave ${got.bytes.length} bytes that differ from the ${agentBytes.length} uploaded`);
+  }
+  if (got.name !== agentFile) throw new Error(`the download is named ${JSON.stringify(got.name)}, not ${JSON.stringify(agentFile)}`);
+  if (!fileRequests.some((request) => new URL(request.url).pathname === new URL(attachment.title_link, SERVER).pathname)) {
+    throw new Error(`the download did not fetch the original ${attachment.title_link}`);
+  }
+
+  begin('the visitor uploads a file (REST): it shows live in the console, with its preview');
+  await visitorUpload(visitor, visitorFile, visitorBytes, 'image/png');
+  const visitorPreview = await visible(
+    region(page, 'Conversation').getByRole('img', { name: visitorFile, exact: true }),
+    `the visitor's image "${visitorFile}" in "Conversation"`,
+  );
+  await loadedImage(visitorPreview, `the visitor's image "${visitorFile}"`);
+  await visible(chatItem(page, 'My chats', visitor.name).filter({ hasText: visitorFile }), `"${visitorFile}" as the last message of "${visitor.name}" in "My chats"`);
+  const visitorLink = await visible(
+    region(page, 'Conversation').getByRole('link', { name: `Download ${visitorFile}`, exact: true }),
+    `the link "Download ${visitorFile}"`,
+  );
+  const gotVisitor = await download(page, visitorLink);
+  if (!gotVisitor.bytes.equals(visitorBytes)) throw new Error(`"Download ${visitorFile}" gave bytes that differ from the visitor's`);
+  await snapshot(page, 'attachment-visitor');
+
+  begin('a file past FileUpload_MaxFileSize: an alert says it is too large, nothing is stored');
+  const limit = (await api('GET', 'settings/FileUpload_MaxFileSize', undefined, auth[ADMIN])).value;
+  scenario.cleanups.push(() => setSetting('FileUpload_MaxFileSize', limit));
+  await setSetting('FileUpload_MaxFileSize', 100);
+  const tooLarge = `too-large-${run}.png`;
+  const refused = page.waitForResponse(
+    (res) => shortUrl(res.url()).startsWith('/api/v1/rooms.upload/') && res.request().method() === 'POST',
+    { timeout: UI_TIMEOUT_MS },
+  );
+  refused.catch(() => {});
+  // The request is held until the console has shown it as uploading.
+  let release;
+  const held = new Promise((resolve) => {
+    release = resolve;
+  });
+  await page.route('**/api/v1/rooms.upload/**', async (route) => {
+    await held;
+    await route.continue();
+  }, { times: 1 });
+  await page.getByLabel('Attach file', { exact: true }).setInputFiles({ name: tooLarge, mimeType: 'image/png', buffer: pngImage(64, 64, 3) });
+  try {
+    await visible(messageItem(page, `Uploading ${tooLarge}`), `"Uploading ${tooLarge}" while the upload is under way`);
+  } finally {
+    release();
+  }
+  const refusal = await refused;
+  if (refusal.status() !== 413) throw new Error(`POST rooms.upload of a file past the limit answered ${refusal.status()}, not 413`);
+  await visible(page.getByRole('alert').filter({ hasText: 'too large' }), 'an alert that the file is too large');
+  await gone(region(page, 'Conversation').getByText(/Uploading/), 'the "Uploading" state after the refusal');
+  await snapshot(page, 'attachment-too-large');
+  if ((await visitor.history()).some((message) => message.file?.name === tooLarge)) {
+    throw new Error(`the refused ${tooLarge} is in the visitor's history`);
+  }
+  expectNoProblems();
+}
+
 const SCENARIOS = [
   ['sign-in and accessibility', signInAndAccessibility],
   ['chat with the stock widget', widgetChat],
@@ -1389,6 +1577,7 @@ const SCENARIOS = [
   ['unread count and alerts', unreadCountAndAlerts],
   ['retry-safe send', retrySafeSend],
   ['small screen', smallScreen],
+  ['attachments', attachments],
 ];
 
 // ---------------------------------------------------------------------------------------

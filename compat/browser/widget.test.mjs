@@ -5,6 +5,9 @@
 // up in the widget (it travels over the DDP WebSocket at /websocket). Every request the
 // page makes to our server must succeed, and the console must stay free of errors.
 //
+// The visitor then sends an image with the widget's own upload button (the browser's file
+// chooser); the agent finds it in the room's history and downloads the very same bytes.
+//
 // Before the visitor comes, an admin sets up two departments (the visitor picks one in the
 // widget's registration form and is served by that department's agent), a custom field the
 // form asks for, and a trigger whose message the widget shows.
@@ -22,8 +25,9 @@
 //   LIVECHAT_OTHER_AGENT_USERNAME  an agent of the other department, never available
 //   LIVECHAT_ADMIN_USERNAME        an admin
 //   CHROMIUM                 the browser (default /usr/bin/chromium)
-//   SCREENSHOT               where to save the final screenshot; the queue and the switch are
-//                            saved next to it (widget-queue.png, widget-switched.png)
+//   SCREENSHOT               where to save the final screenshot; the queue, the switch and the
+//                            upload are saved next to it (widget-queue.png, widget-switched.png,
+//                            widget-upload.png)
 
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +35,7 @@ import { dirname, join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
+import { pngImage } from './png.mjs';
 import { requireEnv, restClient } from './support.mjs';
 
 const SERVER = requireEnv('LIVECHAT_URL', 'browser').replace(/\/+$/, '');
@@ -56,7 +61,7 @@ const QUEUED_TEXT = `Anyone in billing? ${run}`;
 // The Sales agent's display name, which the widget's header shows once it serves the chat.
 const SALES_AGENT_NAME = 'Sam Sales';
 // Screenshots of steps, saved next to SCREENSHOT.
-const STEP_SCREENSHOTS = ['widget-queue.png', 'widget-switched.png'];
+const STEP_SCREENSHOTS = ['widget-queue.png', 'widget-switched.png', 'widget-upload.png'];
 
 // What the page did, for the verdict and for diagnostics.
 const requests = []; // "METHOD path -> status"
@@ -234,6 +239,89 @@ async function expectShown(locator, what) {
 /** The widget's header title: the agent's name, "Waiting queue..." or the widget's title. */
 function headerTitle(text) {
   return page.locator('[class*="header__title"]').filter({ hasText: text });
+}
+
+/**
+ * The visitor sends an image with the widget's upload button: the widget shows it, the agent
+ * reads it in the room's history and downloads the same bytes with its headers.
+ */
+async function visitorAttachesImage({ auth, admin, rid }) {
+  const name = `widget-photo-${run}.png`;
+  const bytes = pngImage(120, 80, 5);
+
+  begin('uploads are on: both settings (their defaults) and livechat/config\'s fileUpload');
+  for (const id of ['FileUpload_Enabled', 'Livechat_fileupload_enabled']) {
+    const { value } = await api('GET', `settings/${id}`, undefined, admin);
+    if (value !== true) throw new Error(`setting ${id} is ${JSON.stringify(value)}, not its default true`);
+  }
+  const config = (await api('GET', `livechat/config?token=${encodeURIComponent(registered.token)}`)).config;
+  if (config?.settings?.fileUpload !== true) {
+    throw new Error(`livechat/config says settings.fileUpload ${JSON.stringify(config?.settings?.fileUpload)}, `
+      + 'so the widget shows no upload button');
+  }
+
+  begin('the visitor clicks the widget\'s upload button and picks a PNG in the file chooser');
+  // The composer's actions: the emoji picker before the text, the upload button after it
+  // (while the text is empty); neither has a role or a name of its own.
+  const uploadButton = page.locator('button[class*="composer__action"]:not([class*="emoji-picker-icon"])');
+  await expectShown(uploadButton, 'the widget\'s upload button (settings.fileUpload)');
+  const chooser = page.waitForEvent('filechooser', { timeout: UI_TIMEOUT_MS });
+  chooser.catch(() => {});
+  const uploaded = page.waitForResponse(
+    (res) => ours(res.url()) && res.url().includes(`/api/v1/livechat/upload/${rid}`) && res.request().method() === 'POST',
+    { timeout: UI_TIMEOUT_MS },
+  );
+  uploaded.catch(() => {});
+  await uploadButton.first().click();
+  const fileChooser = await chooser.catch(() => {
+    throw new Error(`the upload button opened no file chooser within ${UI_TIMEOUT_MS / 1000} s`);
+  });
+  await fileChooser.setFiles({ name, mimeType: 'image/png', buffer: bytes });
+  const res = await uploaded.catch(() => {
+    throw new Error(`the widget did not POST livechat/upload/${rid} within ${UI_TIMEOUT_MS / 1000} s`);
+  });
+  if (res.status() !== 200) throw new Error(`POST livechat/upload answered ${res.status()}: ${await res.text()}`);
+
+  begin('the widget shows the image it sent');
+  const shown = page.locator('img[src*="/file-upload/"]');
+  await expectShown(shown, 'the uploaded image in the widget');
+  try {
+    await shown.first().evaluate(
+      (element) => new Promise((resolve, reject) => {
+        if (element.complete && element.naturalWidth > 0) return resolve();
+        element.addEventListener('load', () => resolve(), { once: true });
+        element.addEventListener('error', () => reject(new Error('error')), { once: true });
+      }),
+      undefined,
+      { timeout: UI_TIMEOUT_MS },
+    );
+  } catch (error) {
+    throw new Error(`the widget's image ${await shown.first().getAttribute('src')} did not load: ${error.message}`);
+  }
+
+  begin('the agent finds the file in the room\'s history and downloads the same bytes');
+  let message;
+  const deadline = Date.now() + UI_TIMEOUT_MS;
+  while (!message && Date.now() < deadline) {
+    const history = await api('GET', `livechat/messages.history/${rid}?limit=20`, undefined, auth);
+    message = history.messages.find((candidate) => candidate.file?.name === name);
+    if (!message) await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  if (!message) throw new Error(`the room's history has no message with the file ${name}`);
+  const visitor = (await api('GET', `livechat/visitor/${encodeURIComponent(registered.token)}`)).visitor;
+  if (message.u?._id !== visitor._id) {
+    throw new Error(`the file's message is from ${JSON.stringify(message.u)}, not the visitor ${visitor._id}`);
+  }
+  const link = message.attachments?.[0]?.title_link;
+  if (!link?.startsWith('/file-upload/')) throw new Error(`the file's message has no download link: ${JSON.stringify(message.attachments)}`);
+  const download = await fetch(`${SERVER}${link}`, {
+    headers: { 'X-User-Id': auth.userId, 'X-Auth-Token': auth.authToken },
+    signal: AbortSignal.timeout(15_000),
+  });
+  const got = Buffer.from(await download.arrayBuffer());
+  if (download.status !== 200) throw new Error(`GET ${link} as the agent answered ${download.status}: ${got.toString().slice(0, 300)}`);
+  if (!got.equals(bytes)) throw new Error(`GET ${link} gave ${got.length} bytes that differ from the ${bytes.length} the visitor sent`);
+  await snapshot('widget-upload.png');
 }
 
 /**
@@ -549,6 +637,8 @@ async function main() {
   begin('a second visitor message appears too');
   await sendAsVisitor(VISITOR_TEXT_2);
   await expectVisible(VISITOR_TEXT_2, 'the visitor\'s own message is shown when the stream echoes it');
+
+  await visitorAttachesImage({ auth, admin, rid });
 
   await queueAndSwitch({ auth, admin, sales, billing });
 

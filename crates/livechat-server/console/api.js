@@ -1,5 +1,6 @@
-// The REST client of the console: every call goes to our own public API under /api/v1,
-// with the signed-in user's credentials from sessionStorage (never in a URL).
+// The REST client of the console: every call goes to our own public API under /api/v1 (and
+// to its stored files under /file-upload), with the signed-in user's credentials from
+// sessionStorage in headers (never in a URL).
 
 const STORAGE_KEY = 'livechat-console-credentials';
 
@@ -53,18 +54,25 @@ function query(params) {
  * Calls `method path` (path relative to /api/v1, e.g. `livechat/rooms`); `body` is sent as
  * JSON, `params` as the query. Resolves to the parsed answer; rejects with ApiError.
  */
-export async function call(method, path, { body, params, signal } = {}) {
+export async function call(method, path, { body, form, params, signal } = {}) {
   const headers = { Accept: 'application/json' };
   const auth = credentials();
   if (auth) {
     headers['X-User-Id'] = auth.userId;
     headers['X-Auth-Token'] = auth.authToken;
   }
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let payload;
+  if (form !== undefined) {
+    // The browser writes the multipart Content-Type with its boundary itself.
+    payload = form;
+  } else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
   const response = await fetch(`/api/v1/${path}${query(params)}`, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: payload,
     signal,
     credentials: 'same-origin',
     cache: 'no-store',
@@ -92,6 +100,63 @@ export const get = (path, params, options = {}) => call('GET', path, { ...option
 export const post = (path, body, options = {}) => call('POST', path, { ...options, body });
 export const put = (path, body, options = {}) => call('PUT', path, { ...options, body });
 export const del = (path, params, options = {}) => call('DELETE', path, { ...options, params });
+
+/**
+ * Sends `file` into room `rid` as the signed-in agent (`POST rooms.upload/:rid`, multipart
+ * `file` and, when given, `msg`). Resolves to the message that carries the file; rejects with
+ * ApiError (e.g. 413 `error-file-too-large`) or, on a network failure or `signal`, the fetch's
+ * error.
+ */
+export async function upload(rid, file, { msg, signal } = {}) {
+  const form = new FormData();
+  form.append('file', file, file.name || 'file');
+  if (msg) form.append('msg', msg);
+  const answer = await call('POST', `rooms.upload/${encodeURIComponent(rid)}`, { form, signal });
+  return answer && answer.message;
+}
+
+/**
+ * The path of a stored file of this origin (`/file-upload/<id>/<name>`, as the server writes
+ * `title_link` and `image_url`), or null for anything else (another origin, another path).
+ */
+export function filePath(path) {
+  if (typeof path !== 'string' || !/^\/file-upload\/[^/?#]+\/[^?#]*$/.test(path)) return null;
+  let url;
+  try {
+    url = new URL(path, window.location.origin);
+  } catch {
+    return null;
+  }
+  if (url.origin !== window.location.origin || !url.pathname.startsWith('/file-upload/')) return null;
+  return url.pathname;
+}
+
+/**
+ * A stored file's bytes, fetched with the signed-in user's headers: the credentials stay out
+ * of URLs, and the widget's cookies of this origin (a visitor's `rc_token`) cannot stand in
+ * for them. Rejects with ApiError (403, 404) or the fetch's error.
+ */
+export async function fetchFile(path, { signal } = {}) {
+  const safe = filePath(path);
+  if (!safe) throw new ApiError(400, { error: 'not a file of this server' });
+  const headers = {};
+  const auth = credentials();
+  if (auth) {
+    headers['X-User-Id'] = auth.userId;
+    headers['X-Auth-Token'] = auth.authToken;
+  }
+  const response = await fetch(safe, { headers, signal, credentials: 'omit', cache: 'no-store' });
+  if (!response.ok) {
+    let body = null;
+    try {
+      body = JSON.parse(await response.text());
+    } catch {
+      body = null;
+    }
+    throw new ApiError(response.status, body);
+  }
+  return response.blob();
+}
 
 /** Signs in; stores and returns `{userId, authToken, me}`. */
 export async function signIn(user, password) {

@@ -22,7 +22,12 @@ export function previewText(message) {
   if (!message) return '';
   if (message.t) return systemText(message);
   if (message.msg) return message.msg;
-  if (message.file || (message.attachments && message.attachments.length)) return 'File';
+  if (message.file && message.file.name) return `File: ${message.file.name}`;
+  if (message.attachments && message.attachments.length) {
+    const title = message.attachments[0] && message.attachments[0].title;
+    return title ? `File: ${title}` : 'File';
+  }
+  if (message.file) return 'File';
   return '';
 }
 

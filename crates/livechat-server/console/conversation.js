@@ -1,6 +1,7 @@
 // The open chat: region "Conversation" (history paged backwards, live messages, typing both
-// ways, retry-safe sending, editing and deleting one's own messages, canned responses) and
-// region "Visitor" (the visitor's details).
+// ways, retry-safe sending, editing and deleting one's own messages, canned responses,
+// attachments: "Attach file", image previews and download links) and region "Visitor" (the
+// visitor's details).
 
 import { h, replaceChildren, linkify, timeElement, uniqueId, errorText } from './dom.js';
 import { systemText, visitorName } from './chats.js';
@@ -23,6 +24,64 @@ function customFieldLabels(api) {
       });
   }
   return fieldLabels;
+}
+
+/** A paperclip, drawn beside (or, on small screens, instead of) the words "Attach file". */
+function paperclipIcon() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '18');
+  svg.setAttribute('height', '18');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  svg.setAttribute('class', 'attach-icon');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', 'M21 11.5l-8.6 8.6a5.5 5.5 0 01-7.8-7.8l8.6-8.6a3.7 3.7 0 015.2 5.2l-8.6 8.6a1.8 1.8 0 01-2.6-2.6l7.9-7.9');
+  path.setAttribute('fill', 'none');
+  path.setAttribute('stroke', 'currentColor');
+  path.setAttribute('stroke-width', '2');
+  path.setAttribute('stroke-linecap', 'round');
+  path.setAttribute('stroke-linejoin', 'round');
+  svg.append(path);
+  return svg;
+}
+
+/** A byte count for people: "812 bytes", "12.3 KB", "4.1 MB". */
+export function formatSize(bytes) {
+  if (typeof bytes !== 'number' || !Number.isFinite(bytes) || bytes < 0) return 'unknown size';
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  const units = ['KB', 'MB', 'GB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** Why an upload was refused, in words (the server's codes: SPEC section 16). */
+function uploadErrorText(error) {
+  const code = error && (error.errorType || error.error);
+  switch (code) {
+    case 'error-file-too-large':
+      return 'the file is too large.';
+    case 'error-type-not-allowed':
+      return 'files of this type may not be sent.';
+    case 'error-file-upload-disabled':
+      return 'file uploads are switched off.';
+    case 'error-no-file-uploaded':
+      return 'no file arrived.';
+    case 'room-closed':
+      return 'the chat is closed.';
+    case 'error-message-size-exceeded':
+      return 'the message is too long.';
+    default:
+      if (error && error.status === 413) return 'the file is too large.';
+      if (error && error.name === 'TypeError') return 'the upload did not reach the server (the file may be too large, or the connection dropped).';
+      return errorText(error);
+  }
 }
 
 function ts(value) {
@@ -107,10 +166,22 @@ export class Conversation {
     });
     this.cannedList = h('ul', { id: this.cannedId, role: 'listbox', class: 'canned', 'aria-label': 'Canned responses', hidden: true });
     this.sendButton = h('button', { type: 'submit', class: 'button primary' }, 'Send');
+    // "Attach file": the file input itself carries the name (its label looks like a button), so
+    // the keyboard, screen readers and tests reach the one real control.
+    const attachId = uniqueId('attach');
+    this.fileInput = h('input', {
+      id: attachId,
+      type: 'file',
+      class: 'attach-input visually-hidden',
+      onchange: () => this.attachChosen(),
+    });
+    this.uploadError = h('p', { class: 'form-error upload-error', role: 'alert' });
     this.composer = h(
       'form',
       { class: 'composer' },
       h('label', { for: messageId, class: 'visually-hidden' }, 'Message'),
+      this.fileInput,
+      h('label', { for: attachId, class: 'button attach-button', title: 'Attach file' }, paperclipIcon(), h('span', { class: 'attach-text' }, 'Attach file')),
       h('div', { class: 'composer-box' }, this.cannedList, this.textarea),
       this.sendButton,
     );
@@ -139,6 +210,7 @@ export class Conversation {
       this.loading,
       this.typing,
       this.closedNotice,
+      this.uploadError,
       this.composer,
     );
     this.visitorBody = h('div', { class: 'visitor-body' }, h('p', { class: 'loading' }, 'Loading…'));
@@ -190,6 +262,11 @@ export class Conversation {
 
   destroy() {
     this.destroyed = true;
+    if (this.previewObserver) this.previewObserver.disconnect();
+    for (const entry of (this.blobs || new Map()).values()) {
+      entry.then((url) => url && URL.revokeObjectURL(url), () => {});
+    }
+    this.blobs = null;
     this.stopTyping();
     this.unsubscribers.forEach((unsubscribe) => unsubscribe());
     this.unsubscribers = [];
@@ -389,6 +466,7 @@ export class Conversation {
   sendFromBox() {
     const text = this.textarea.value;
     if (!text.trim()) return;
+    this.uploadError.textContent = '';
     this.textarea.value = '';
     this.hideCanned();
     this.stopTyping();
@@ -432,8 +510,63 @@ export class Conversation {
   }
 
   discard(id) {
+    const item = this.pending.get(id);
+    if (item && item.abort) item.abort.abort();
     this.pending.delete(id);
     this.render();
+  }
+
+  // ---- attachments ----
+
+  /** Sends the file chosen with "Attach file", with the message box's text as its `msg`. */
+  attachChosen() {
+    const files = [...(this.fileInput.files || [])];
+    this.fileInput.value = '';
+    if (!files.length || this.closed) return;
+    const text = this.textarea.value.trim() ? this.textarea.value : '';
+    if (text) {
+      this.textarea.value = '';
+      this.hideCanned();
+      this.stopTyping();
+    }
+    this.uploadError.textContent = '';
+    files.forEach((file, index) => this.upload(file, index === 0 ? text : ''));
+  }
+
+  upload(file, text) {
+    // A local id only: an upload carries no id of ours, the server's message replaces it.
+    const id = `upload-${this.ctx.api.newMessageId()}`;
+    this.pendingOrder = (this.pendingOrder || 0) + 1;
+    const abort = new AbortController();
+    this.pending.set(id, {
+      _id: id,
+      rid: this.rid,
+      msg: text,
+      ts: new Date().toISOString(),
+      u: { _id: this.me._id, username: this.me.username, name: this.me.name },
+      pending: 'uploading',
+      upload: { name: file.name || 'file', size: file.size },
+      abort,
+      order: this.pendingOrder,
+    });
+    this.render({ toBottom: true });
+    this.ctx.api
+      .upload(this.rid, file, { msg: text, signal: abort.signal })
+      .then((message) => {
+        if (!this.pending.has(id)) return;
+        this.pending.delete(id);
+        if (message) this.onMessage(message);
+        else this.render();
+      })
+      .catch((error) => {
+        if (!this.pending.has(id)) return;
+        this.pending.delete(id);
+        this.render();
+        if (error && error.name === 'AbortError') return;
+        this.uploadError.textContent = `Could not send ${file.name || 'the file'}: ${uploadErrorText(error)}`;
+        // The text went with the file: give it back rather than lose it.
+        if (text && !this.textarea.value) this.textarea.value = text;
+      });
   }
 
   // ---- editing ----
@@ -530,7 +663,14 @@ export class Conversation {
     }
     let previous = null;
     for (const message of items) {
-      const version = [message.msg, message.editedAt || '', message.ls || '', message.pending || '', message.error || ''].join('|');
+      const version = [
+        message.msg,
+        message.editedAt || '',
+        message.ls || '',
+        message.pending || '',
+        message.error || '',
+        (message.attachments || []).map((attachment) => `${attachment.title_link}|${attachment.image_url || ''}`).join(','),
+      ].join('|');
       let node = this.nodes.get(message._id);
       if (!node) {
         node = h('li');
@@ -572,16 +712,21 @@ export class Conversation {
       timeElement(message.ts),
       message.editedAt ? h('span', { class: 'edited' }, ' (edited)') : null,
     );
-    const body = h('div', { class: 'message-body' }, h('p', { class: 'message-text' }, linkify(message.msg || '')));
-    for (const attachment of message.attachments || []) {
-      if (attachment.title_link && /^\/file-upload\//.test(attachment.title_link)) {
-        body.append(
-          h('p', { class: 'attachment' }, h('a', { href: attachment.title_link, target: '_blank', rel: 'noopener noreferrer' }, attachment.title || 'File')),
-        );
-      }
-    }
+    const body = h('div', { class: 'message-body' });
+    if (message.msg || !(message.attachments || []).length) body.append(h('p', { class: 'message-text' }, linkify(message.msg || '')));
+    body.append(...this.drawAttachments(message));
     node.append(meta, body);
-    if (message.pending === 'sending') {
+    if (message.pending === 'uploading') {
+      node.append(
+        h(
+          'div',
+          { class: 'message-state upload-state' },
+          h('span', {}, `Uploading ${message.upload.name} (${formatSize(message.upload.size)})…`),
+          ' ',
+          h('button', { type: 'button', class: 'button small', 'aria-label': `Cancel the upload of ${message.upload.name}`, onclick: () => this.discard(message._id) }, 'Cancel'),
+        ),
+      );
+    } else if (message.pending === 'sending') {
       node.append(h('p', { class: 'message-state' }, 'Sending…'));
     } else if (message.pending === 'failed') {
       node.append(
@@ -596,14 +741,157 @@ export class Conversation {
         ),
       );
     } else if (own && !this.closed) {
+      const hasFile = Boolean(message.file || (message.attachments || []).length);
       node.append(
         h(
           'div',
           { class: 'message-actions' },
-          h('button', { type: 'button', class: 'button small quiet', 'aria-label': 'Edit message', onclick: () => this.startEdit(message) }, 'Edit'),
+          hasFile && !message.msg
+            ? null
+            : h('button', { type: 'button', class: 'button small quiet', 'aria-label': 'Edit message', onclick: () => this.startEdit(message) }, 'Edit'),
           h('button', { type: 'button', class: 'button small quiet', 'aria-label': 'Delete message', onclick: () => this.deleteMessage(message) }, 'Delete'),
         ),
       );
+    }
+  }
+
+  /**
+   * The files of a message: an image as a preview (its thumbnail when it has one, named by the
+   * file's name) and every file as a download link with its size. Only this origin's
+   * `/file-upload/` paths are used, fetched with the user's headers (never credentials in a
+   * URL); the page shows them from `blob:` URLs.
+   */
+  drawAttachments(message) {
+    if (message.pending === 'uploading') return [];
+    const { api } = this.ctx;
+    const files = message.files || (message.file ? [message.file] : []);
+    const sizeOf = (link) => {
+      const id = /^\/file-upload\/([^/?#]+)\//.exec(link || '');
+      const file = id && files.find((entry) => entry && entry._id === decodeURIComponent(id[1]));
+      return file && typeof file.size === 'number' ? file.size : null;
+    };
+    let attachments = (message.attachments || []).filter((attachment) => attachment && attachment.title_link);
+    if (!attachments.length && message.file && message.file._id) {
+      attachments = [{
+        title: message.file.name,
+        title_link: `/file-upload/${encodeURIComponent(message.file._id)}/${encodeURIComponent(message.file.name || 'file')}`,
+      }];
+    }
+    const nodes = [];
+    for (const attachment of attachments) {
+      const path = api.filePath(attachment.title_link);
+      if (!path) continue;
+      const name = String(attachment.title || 'file');
+      const figure = h('div', { class: 'attachment' });
+      const imagePath = attachment.image_url && api.filePath(attachment.image_url);
+      if (imagePath) {
+        const dimensions = attachment.image_dimensions || {};
+        // The thumbnail keeps the original's proportions: its space is kept before it loads.
+        const scale = dimensions.width && dimensions.height ? Math.min(1, 480 / Math.max(dimensions.width, dimensions.height)) : 0;
+        const image = h('img', {
+          class: 'attachment-image',
+          alt: name,
+          width: scale ? Math.max(1, Math.round(dimensions.width * scale)) : 160,
+          height: scale ? Math.max(1, Math.round(dimensions.height * scale)) : 120,
+        });
+        this.showPreview(image, imagePath);
+        figure.append(image);
+      }
+      const size = sizeOf(attachment.title_link);
+      const link = h('a', { href: path, download: name, class: 'attachment-link' }, `Download ${name}`);
+      const state = h('span', { class: 'attachment-state', 'aria-live': 'polite' });
+      link.addEventListener('click', (event) => {
+        event.preventDefault();
+        this.downloadFile(path, name, state);
+      });
+      figure.append(
+        h(
+          'p',
+          { class: 'attachment-file' },
+          link,
+          size === null ? null : h('span', { class: 'attachment-size' }, ` (${formatSize(size)})`),
+          ' ',
+          state,
+        ),
+      );
+      if (attachment.description) figure.append(h('p', { class: 'attachment-description' }, attachment.description));
+      nodes.push(figure);
+    }
+    return nodes;
+  }
+
+  /** The `blob:` URL of a stored file (fetched once per conversation). */
+  blobUrl(path) {
+    if (this.destroyed) return Promise.resolve(null);
+    if (!this.blobs) this.blobs = new Map();
+    let entry = this.blobs.get(path);
+    if (!entry) {
+      entry = this.ctx.api.fetchFile(path).then((blob) => {
+        if (this.destroyed) return null;
+        return URL.createObjectURL(blob);
+      });
+      entry.catch(() => this.blobs && this.blobs.delete(path));
+      this.blobs.set(path, entry);
+    }
+    return entry;
+  }
+
+  /** Loads an image's preview once it comes near the visible part of the conversation. */
+  showPreview(image, path) {
+    const load = () => {
+      this.blobUrl(path).then(
+        (url) => {
+          if (url) image.src = url;
+        },
+        () => {
+          image.classList.add('failed');
+          image.title = 'The preview could not be loaded.';
+        },
+      );
+    };
+    if (typeof IntersectionObserver === 'undefined') {
+      load();
+      return;
+    }
+    if (!this.previewObserver) {
+      this.previewObserver = new IntersectionObserver(
+        (entries) => {
+          for (const entry of entries) {
+            if (!entry.isIntersecting) continue;
+            this.previewObserver.unobserve(entry.target);
+            const loader = this.previewLoaders.get(entry.target);
+            this.previewLoaders.delete(entry.target);
+            if (loader) loader();
+          }
+        },
+        { root: this.scroller, rootMargin: '400px 0px' },
+      );
+      this.previewLoaders = new WeakMap();
+    }
+    this.previewLoaders.set(image, load);
+    this.previewObserver.observe(image);
+  }
+
+  /** "Download <name>": fetches the file with the user's headers and saves it as `name`. */
+  async downloadFile(path, name, state) {
+    if (state.dataset.busy === 'true') return;
+    state.dataset.busy = 'true';
+    state.textContent = 'Downloading…';
+    try {
+      const blob = await this.ctx.api.fetchFile(path);
+      const url = URL.createObjectURL(blob);
+      const save = h('a', { href: url, download: name, hidden: true });
+      document.body.append(save);
+      save.click();
+      save.remove();
+      // The browser has taken the bytes once the download started.
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      state.textContent = '';
+    } catch (error) {
+      state.textContent = '';
+      this.ctx.notify(`Could not download ${name}: ${errorText(error)}`, 'error');
+    } finally {
+      delete state.dataset.busy;
     }
   }
 
@@ -623,6 +911,7 @@ export class Conversation {
     const wasClosed = this.closedNotice.hidden === false;
     this.closedNotice.hidden = !this.closed;
     this.composer.hidden = this.closed;
+    this.fileInput.disabled = this.closed;
     this.forwardButton.hidden = this.closed;
     this.closeButton.hidden = this.closed;
     // A manager who is also an agent may pick up a waiting chat from here (room.join takes it).
