@@ -21,11 +21,16 @@ use crate::files::content_disposition;
 use crate::settings::registry;
 use crate::AppState;
 
-/// The credentials a download request carries.
+/// The credentials a download request carries. Each pair comes whole from one place (the
+/// headers, the cookies or the query): a page on this origin may hold the widget's cookies
+/// (`rc_token` is then a visitor's) while it asks with a user's query, and mixing the two
+/// would pair one's id with the other's token.
 #[derive(Debug, Default)]
 struct Credentials {
-    visitor: Option<(String, String)>,
-    user: Option<(String, String)>,
+    /// `(rid, visitor token)` pairs.
+    visitors: Vec<(String, String)>,
+    /// `(user id, auth token)` pairs.
+    users: Vec<(String, String)>,
 }
 
 impl Credentials {
@@ -33,24 +38,23 @@ impl Credentials {
     fn of(req: &HttpRequest) -> Self {
         let query: Vec<(String, String)> =
             form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
-        let value = |name: &str| {
-            req.cookie(name)
-                .map(|cookie| cookie.value().to_owned())
-                .or_else(|| query.iter().find(|(key, _)| key == name).map(|(_, v)| v.clone()))
-                .filter(|value| !value.is_empty())
-        };
+        let from_cookies = |name: &str| req.cookie(name).map(|cookie| cookie.value().to_owned());
+        let from_query =
+            |name: &str| query.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone());
         let header = |name: &str| {
             req.headers().get(name).and_then(|value| value.to_str().ok()).map(str::to_owned)
         };
-        let user = match (header("x-user-id"), header("x-auth-token")) {
-            (Some(id), Some(token)) => Some((id, token)),
-            _ => value("rc_uid").zip(value("rc_token")),
-        };
-        let visitor = match value("rc_room_type").as_deref() {
-            Some("l") => value("rc_rid").zip(value("rc_token")),
-            _ => None,
-        };
-        Self { visitor, user }
+        let mut credentials = Self::default();
+        credentials.users.extend(header("x-user-id").zip(header("x-auth-token")));
+        let sources: [&dyn Fn(&str) -> Option<String>; 2] = [&from_cookies, &from_query];
+        for source in sources {
+            let value = |name: &str| source(name).filter(|value| !value.is_empty());
+            credentials.users.extend(value("rc_uid").zip(value("rc_token")));
+            if value("rc_room_type").as_deref() == Some("l") {
+                credentials.visitors.extend(value("rc_rid").zip(value("rc_token")));
+            }
+        }
+        credentials
     }
 }
 
@@ -62,7 +66,7 @@ fn may_download(
     lifetime_ms: i64,
 ) -> Result<bool, ApiError> {
     let Some(room) = db::rooms::find(conn, &file.rid)? else { return Ok(false) };
-    if let Some((rid, token)) = &credentials.visitor {
+    for (rid, token) in &credentials.visitors {
         if *rid == room.id {
             let visitor = db::visitors::find_by_token(conn, token)?;
             if visitor.is_some_and(|visitor| visitor.id == room.visitor_id) {
@@ -70,10 +74,12 @@ fn may_download(
             }
         }
     }
-    if let Some((user_id, token)) = &credentials.user {
+    for (user_id, token) in &credentials.users {
         if let Some(session) = crate::auth::session(conn, token, lifetime_ms)? {
             let user = session.user;
-            return Ok(user.id == *user_id && user.has_any_role() && user.may_act_in(&room));
+            if user.id == *user_id && user.has_any_role() && user.may_act_in(&room) {
+                return Ok(true);
+            }
         }
     }
     Ok(false)

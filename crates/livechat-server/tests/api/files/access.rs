@@ -80,3 +80,29 @@ async fn other_visitors_agents_and_anonymous_callers_are_refused() {
     res.assert_error("room-closed");
     let _ = Method::GET;
 }
+
+#[actix_web::test]
+async fn each_credential_pair_comes_whole_from_one_place() {
+    let app = TestApp::new().await;
+    let (agent, _admin, rid) = served_room(&app, "tok-a").await;
+    let other_room = app.visitor_with_room("tok-b").await;
+    let message = app
+        .visitor_upload("tok-a", &rid, form("a.png", "image/png", png_header(10, 10), &[]))
+        .await
+        .ok();
+    let link = link_of(&message);
+    // The page asking holds another visitor's widget cookies (its `rc_token` included): the
+    // agent's query pair still counts, and the cookies' pair counts for its own room only.
+    let cookies = format!("rc_room_type=l; rc_rid={other_room}; rc_token=tok-b");
+    let as_agent = format!("{link}?rc_uid={}&rc_token={}", agent.id, agent.token);
+    let download = app.download(&as_agent, &[("Cookie", cookies.as_str())]).await;
+    assert_eq!(download.status, 200);
+    // The room's own visitor by cookies, asking with a query naming someone else.
+    let cookies = format!("rc_room_type=l; rc_rid={rid}; rc_token=tok-a");
+    let query = format!("{link}?rc_uid={}&rc_token=tok-b", agent.id);
+    assert_eq!(app.download(&query, &[("Cookie", cookies.as_str())]).await.status, 200);
+    // Halves of two pairs never make one: the agent's id with the visitor's cookie token.
+    let cookies = format!("rc_token={}", agent.token);
+    let mixed = format!("{link}?rc_uid={}", agent.id);
+    assert_eq!(app.download(&mixed, &[("Cookie", cookies.as_str())]).await.status, 403);
+}
