@@ -56,6 +56,7 @@ pub struct ClientBuilder {
     user_agent: String,
     http: Option<reqwest::Client>,
     retry: RetryPolicy,
+    transfer_timeout: Duration,
 }
 
 impl ClientBuilder {
@@ -75,6 +76,14 @@ impl ClientBuilder {
     /// Uses this `reqwest::Client` (proxies, TLS roots, connection pools of your own).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
+        self
+    }
+
+    /// Timeout of one whole file upload or download (default 1 hour), in place of
+    /// [`Self::timeout`], which would cut large files short. Also applies with
+    /// [`Self::http_client`].
+    pub fn transfer_timeout(mut self, timeout: Duration) -> Self {
+        self.transfer_timeout = timeout;
         self
     }
 
@@ -100,7 +109,7 @@ impl ClientBuilder {
                 .user_agent(self.user_agent)
                 .build()?,
         };
-        Ok(Client { http, base, retry: self.retry })
+        Ok(Client { http, base, retry: self.retry, transfer_timeout: self.transfer_timeout })
     }
 }
 
@@ -110,6 +119,7 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     retry: RetryPolicy,
+    transfer_timeout: Duration,
 }
 
 impl Client {
@@ -121,6 +131,7 @@ impl Client {
             user_agent: concat!("livechat-sdk/", env!("CARGO_PKG_VERSION")).to_owned(),
             http: None,
             retry: RetryPolicy::default(),
+            transfer_timeout: Duration::from_secs(3600),
         }
     }
 
@@ -155,30 +166,26 @@ impl Client {
         if let Some((user_id, auth_token)) = credentials {
             builder = builder.header("X-User-Id", user_id).header("X-Auth-Token", auth_token);
         }
-        let res = builder.send().await?;
-        let status = res.status().as_u16();
-        let retry_after = res
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let bytes = res.bytes().await?;
-        if (200..300).contains(&status) {
-            if let Ok(Success { data, .. }) = serde_json::from_slice::<Success<E::Response>>(&bytes)
-            {
-                return Ok(data);
-            }
-        } else if let Ok(body) = serde_json::from_slice::<ErrorBody>(&bytes) {
-            let (code, message) = (body.code(), body.error);
-            return Err(Error::Api { status, code, message, retry_after });
+        decode(builder.send().await?).await
+    }
+
+    /// The underlying HTTP client (uploads and downloads build their own requests).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The URL of `path` on the server (`/file-upload/...`); absolute URLs are kept.
+    pub(crate) fn url(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_owned()
+        } else {
+            format!("{}/{}", self.base, path.trim_start_matches('/'))
         }
-        let mut body = String::from_utf8_lossy(&bytes).into_owned();
-        if body.len() > 1024 {
-            let cut = (0..=1024).rev().find(|&i| body.is_char_boundary(i)).unwrap_or(0);
-            body.truncate(cut);
-        }
-        Err(Error::UnexpectedBody { status, body })
+    }
+
+    /// The timeout of one whole upload or download.
+    pub(crate) fn transfer_timeout(&self) -> Duration {
+        self.transfer_timeout
     }
 
     /// Registers a visitor, or updates the one with this token.
@@ -335,6 +342,47 @@ impl Client {
         let res = self.register_visitor(&req).await?;
         Ok(Visitor::new(self.clone(), res.visitor))
     }
+}
+
+/// The payload of a JSON reply, or the error it carries.
+pub(crate) async fn decode<T: serde::de::DeserializeOwned>(
+    res: reqwest::Response,
+) -> Result<T, Error> {
+    let status = res.status().as_u16();
+    let retry_after = retry_after(&res);
+    let bytes = res.bytes().await?;
+    if (200..300).contains(&status) {
+        if let Ok(Success { data, .. }) = serde_json::from_slice::<Success<T>>(&bytes) {
+            return Ok(data);
+        }
+    }
+    Err(api_error(status, retry_after, &bytes))
+}
+
+/// The `Retry-After` of a reply, in seconds.
+pub(crate) fn retry_after(res: &reqwest::Response) -> Option<Duration> {
+    res.headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// The error a reply with this status and body stands for: [`Error::Api`] for the API's
+/// envelope, else [`Error::UnexpectedBody`].
+pub(crate) fn api_error(status: u16, retry_after: Option<Duration>, bytes: &[u8]) -> Error {
+    if !(200..300).contains(&status) {
+        if let Ok(body) = serde_json::from_slice::<ErrorBody>(bytes) {
+            let (code, message) = (body.code(), body.error);
+            return Error::Api { status, code, message, retry_after };
+        }
+    }
+    let mut body = String::from_utf8_lossy(bytes).into_owned();
+    if body.len() > 1024 {
+        let cut = (0..=1024).rev().find(|&i| body.is_char_boundary(i)).unwrap_or(0);
+        body.truncate(cut);
+    }
+    Error::UnexpectedBody { status, body }
 }
 
 /// A fresh client-side message id (17 random alphanumerics).

@@ -37,6 +37,10 @@ pub enum Error {
     /// The client could not be built.
     #[error(transparent)]
     Build(#[from] BuildError),
+    /// A local file could not be read (an upload from a path) or written (a download saved
+    /// to a path).
+    #[error("file: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 impl Error {
@@ -53,7 +57,7 @@ impl Error {
         match self {
             Self::Api { status, .. } | Self::UnexpectedBody { status, .. } => Some(*status),
             Self::Transport(err) => err.status().map(|status| status.as_u16()),
-            Self::Build(_) | Self::Realtime(_) => None,
+            Self::Build(_) | Self::Realtime(_) | Self::Io(_) => None,
         }
     }
 
@@ -64,7 +68,7 @@ impl Error {
             Self::Transport(err) => !err.is_builder() && !err.is_decode(),
             Self::Api { status, .. } => matches!(*status, 429 | 503),
             Self::UnexpectedBody { status, .. } => *status == 503,
-            Self::Build(_) => false,
+            Self::Build(_) | Self::Io(_) => false,
             Self::Realtime(reason) => !reason.contains("refused"),
         }
     }

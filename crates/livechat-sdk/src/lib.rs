@@ -7,6 +7,7 @@ mod canned;
 mod client;
 mod department;
 mod error;
+mod files;
 mod queue_events;
 mod realtime;
 mod rooms;
@@ -15,8 +16,11 @@ mod visitor;
 mod workflow;
 
 pub use agent::AgentSession;
+/// The pieces of uploads and downloads.
+pub use bytes::Bytes;
 pub use client::{Client, ClientBuilder, RetryPolicy};
 pub use error::{BuildError, Error};
+pub use files::{file_link, ByteRange, Download, DownloadAuth, Upload};
 pub use livechat_types::{self as types, ErrorCode, MessageId, RoomId, Timestamp, VisitorToken};
 pub use queue_events::QueueEvent;
 pub use realtime::{RoomEvent, Subscriber};

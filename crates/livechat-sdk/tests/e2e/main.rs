@@ -4,6 +4,8 @@
 mod agent;
 mod departments;
 mod errors;
+mod files;
+mod files_memory;
 mod flow;
 mod limits;
 mod login_flood;
