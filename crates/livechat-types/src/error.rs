@@ -120,6 +120,8 @@ pub enum ErrorCode {
     TypeNotAllowed,
     /// Not the caller's pending file (`rooms.mediaConfirm`).
     InvalidFile,
+    /// A download's `Range` starts past the file's end (416).
+    RangeNotSatisfiable,
     /// Unknown route (HTTP 404).
     NotFound,
     /// Known route, wrong method (HTTP 405).
@@ -195,6 +197,7 @@ impl ErrorCode {
         (Self::Unauthorized, "unauthorized"),
         (Self::FileUploadDisabled, "error-file-upload-disabled"),
         (Self::FileTooLarge, "error-file-too-large"),
+        (Self::RangeNotSatisfiable, "error-range-not-satisfiable"),
         (Self::NoFileUploaded, "error-no-file-uploaded"),
         (Self::TypeNotAllowed, "error-type-not-allowed"),
         (Self::InvalidFile, "invalid-file"),
@@ -236,6 +239,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => 405,
             Self::RequestTimeout => 408,
             Self::PayloadTooLarge | Self::FileTooLarge => 413,
+            Self::RangeNotSatisfiable => 416,
             Self::UnsupportedMediaType => 415,
             Self::TooManyRequests => 429,
             Self::Internal => 500,

@@ -153,7 +153,7 @@ pub async fn download(
                 .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
             return Ok(res.json(serde_json::json!({
                 "success": false,
-                "error": "error-range-not-satisfiable",
+                "error": ErrorCode::RangeNotSatisfiable.as_str(),
             })));
         }
         Ok(Some((first, last))) => {
