@@ -98,7 +98,7 @@ pub fn run_all() -> Result<Outcome, String> {
     );
     server.finish(result.is_err());
     eprintln!(
-        "xtask: screenshots of the widget: {} (and widget-queue.png, widget-switched.png next to it)",
+        "xtask: screenshots of the widget: {} (and widget-upload.png, widget-queue.png, widget-switched.png next to it)",
         screenshot.display()
     );
     result.map(|()| Outcome::Passed)
