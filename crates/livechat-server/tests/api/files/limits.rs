@@ -110,3 +110,49 @@ async fn the_switches_turn_uploads_off() {
         .await;
     res.assert_invalid_params();
 }
+
+#[actix_web::test]
+async fn an_upload_that_stalls_past_the_request_timeout_is_dropped_whole() {
+    use std::time::Duration;
+
+    use futures_util::stream;
+    use reqwest::multipart::{Form, Part};
+
+    let app = TestApp::with_config(|config| config.request_timeout_ms = 400).await;
+    let (_agent, _admin, rid) = served_room(&app, "tok-v").await;
+    // A chunk and a half (one chunk committed as pending), then silence for far longer than
+    // the timeout, then the rest: each piece must come within the timeout of the last.
+    let pieces = stream::unfold(0, |step| async move {
+        let piece = match step {
+            0 => vec![b'x'; 1024 * 1024 + 512 * 1024],
+            1 => {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                vec![b'y'; 1024]
+            }
+            _ => return None,
+        };
+        Some((Ok::<_, std::io::Error>(piece), step + 1))
+    });
+    let part = Part::stream(reqwest::Body::wrap_stream(pieces))
+        .file_name("slow.bin")
+        .mime_str("application/zip")
+        .expect("mime");
+    let form = Form::new().part("file", part);
+    let url = format!("{}/api/v1/livechat/upload/{rid}", app.base);
+    let sent = app.client.post(url).header("x-visitor-token", "tok-v").multipart(form).send().await;
+
+    // The server answers 408 while the client is silent, or has closed the connection by
+    // the time the client writes again: either way the upload is refused...
+    if let Ok(res) = sent {
+        assert_eq!(res.status().as_u16(), 408);
+    }
+    // ...and nothing of it stays, not even its committed chunk.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while count_files(&app, &rid) != 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(count_files(&app, &rid), 0);
+    let history = app.get(&format!("/api/v1/livechat/messages.history/{rid}?token=tok-v")).await;
+    let messages = history.ok()["messages"].as_array().cloned().unwrap_or_default();
+    assert!(messages.iter().all(|message| message.get("file").is_none()), "{messages:?}");
+}
