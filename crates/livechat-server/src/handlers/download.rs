@@ -46,15 +46,18 @@ impl Credentials {
         };
         let mut credentials = Self::default();
         credentials.users.extend(header("x-user-id").zip(header("x-auth-token")));
-        let sources: [&dyn Fn(&str) -> Option<String>; 2] = [&from_cookies, &from_query];
-        for source in sources {
-            let value = |name: &str| source(name).filter(|value| !value.is_empty());
-            credentials.users.extend(value("rc_uid").zip(value("rc_token")));
-            if value("rc_room_type").as_deref() == Some("l") {
-                credentials.visitors.extend(value("rc_rid").zip(value("rc_token")));
-            }
-        }
+        credentials.add_pairs(from_cookies);
+        credentials.add_pairs(from_query);
         credentials
+    }
+
+    /// Adds the user's and the visitor's pairs that `source` (one place) holds whole.
+    fn add_pairs(&mut self, source: impl Fn(&str) -> Option<String>) {
+        let value = |name: &str| source(name).filter(|value| !value.is_empty());
+        self.users.extend(value("rc_uid").zip(value("rc_token")));
+        if value("rc_room_type").as_deref() == Some("l") {
+            self.visitors.extend(value("rc_rid").zip(value("rc_token")));
+        }
     }
 }
 
