@@ -1,5 +1,7 @@
 //! `cargo xtask faults`: the server is killed with SIGKILL, cut off from PostgreSQL and
 //! given a full disk while clients send; nothing acknowledged may be lost or stored twice.
+//! It is also killed while clients upload files: every acknowledged file must download
+//! byte-identical, and no unacknowledged one may be half visible.
 //! Afterwards no server log may contain a secret the clients used.
 //!
 //! The scenarios are the `faults` test target of the SDK
@@ -54,6 +56,18 @@ const SCENARIOS: &[Scenario] = &[
         disk: false,
     },
     Scenario {
+        name: "crash during uploads (SQLite)",
+        backend: "sqlite",
+        test: "uploads::sigkill_during_uploads_leaves_whole_files_or_none",
+        disk: false,
+    },
+    Scenario {
+        name: "crash during uploads (PostgreSQL)",
+        backend: "postgres",
+        test: "uploads::sigkill_during_uploads_leaves_whole_files_or_none",
+        disk: false,
+    },
+    Scenario {
         name: "database outage (PostgreSQL)",
         backend: "postgres",
         test: "outage::database_cut_gives_503_and_recovers_without_loss",
@@ -85,8 +99,10 @@ pub fn run_all() -> Result<Outcome, String> {
     let report = dir.join("report.txt");
     let secrets = Secrets::create(&dir.join("secrets.txt"), &[])?;
 
-    // The checks themselves must find lost, duplicated and unknown messages.
-    run(Command::new(&tests).args(["check::tests::", "--test-threads=1"]))?;
+    // The checks themselves must find lost, duplicated and unknown messages, and damaged,
+    // hidden and half-visible files.
+    let checks = ["check::tests::", "uploads::tests::"];
+    run(Command::new(&tests).args(checks).arg("--test-threads=1"))?;
     let mut results = Vec::new();
     for scenario in SCENARIOS {
         eprintln!("\n==> faults: {}", scenario.name);
@@ -249,6 +265,7 @@ fn print_summary(
         ("backend", "backend"),
         ("acknowledged", "acked"),
         ("lost", "lost"),
+        ("lost_acks", "acks cut"),
         ("duplicated", "dup"),
         ("unknown", "unknown"),
         ("other5xx", "5xx!=503"),
@@ -278,7 +295,9 @@ fn print_summary(
     }
     println!(
         "\n  restart: SIGKILL until the new server listens; recovery: SIGKILL (crash), \
-         restoring the connection (outage) or freeing space (disk) until the next acknowledged send"
+         restoring the connection (outage) or freeing space (disk) until the next acknowledged send \
+         (uploads: the next acknowledged upload); acks cut: uploads stored whose reply the kill cut \
+         off (checked like acknowledged ones)"
     );
     println!("\n  all figures:");
     for line in report.lines() {

@@ -17,7 +17,7 @@ const CLIENTS: usize = 16;
 const ROOMS: usize = 8;
 
 /// Logs the agent in (retrying until the server answers) and makes it available.
-async fn agent_session(url: &str, user: &str, password: &str) -> AgentSession {
+pub async fn agent_session(url: &str, user: &str, password: &str) -> AgentSession {
     let client = Client::builder(url).timeout(Duration::from_secs(10)).build().expect("client");
     let started = Instant::now();
     loop {

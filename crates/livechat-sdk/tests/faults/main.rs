@@ -1,5 +1,6 @@
 //! Fault tests: the server is killed, cut off from its database and given a full disk
-//! while clients send, and no acknowledged message may be lost or stored twice.
+//! while clients send, and no acknowledged message may be lost or stored twice; killed
+//! while clients upload files, and no acknowledged file may be lost or damaged.
 //!
 //! Run by `cargo xtask faults`, which builds the server and sets:
 //! - `LIVECHAT_SERVER_BIN`: the server binary;
@@ -18,6 +19,8 @@ mod outage;
 #[path = "../cluster/proxy.rs"]
 mod proxy;
 mod server;
+mod sha256;
+mod uploads;
 
 #[path = "../common/secrets.rs"]
 mod secrets;
