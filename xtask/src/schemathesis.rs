@@ -13,13 +13,13 @@
 //! (default `sqlite,postgres`) selects the backends, `LIVECHAT_SCHEMATHESIS_SEED` (default 1)
 //! the seed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::server::{self, Database, Server};
 use crate::skip;
-use crate::util::{have, run, target_dir, Outcome};
+use crate::util::{python_venv, run, target_dir, Outcome};
 
 /// The schemathesis release this run installs.
 const VERSION: &str = "4.32.5";
@@ -186,11 +186,8 @@ def map_case(context, case):
 
 /// Runs schemathesis against the server on SQLite, then on PostgreSQL if reachable.
 pub fn run_all() -> Result<Outcome, String> {
-    if !have("python3") {
-        return skip("schemathesis", "python3 is not installed");
-    }
     let dir = target_dir().join("schemathesis");
-    let python = match install(&dir) {
+    let python = match python_venv(&dir.join("venv"), &[&format!("schemathesis=={VERSION}")]) {
         Ok(python) => python,
         Err(why) => return skip("schemathesis", &why),
     };
@@ -222,34 +219,6 @@ pub fn run_all() -> Result<Outcome, String> {
     } else {
         Err(format!("schemathesis found problems ({})", failures.join("; ")))
     }
-}
-
-/// A virtualenv with schemathesis `VERSION`; returns its Python. The reasons it cannot be
-/// made here (no `venv` module, no network) are errors for the caller to skip on.
-fn install(dir: &Path) -> Result<PathBuf, String> {
-    let venv = dir.join("venv");
-    let python = venv.join("bin").join("python");
-    let marker = venv.join(format!(".schemathesis-{VERSION}"));
-    if python.exists() && marker.exists() {
-        return Ok(python);
-    }
-    std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
-    if !python.exists() {
-        let status = Command::new("python3").args(["-m", "venv"]).arg(&venv).status();
-        if !status.is_ok_and(|status| status.success()) {
-            let _ = std::fs::remove_dir_all(&venv);
-            return Err("python3 cannot make a virtualenv (install python3-venv)".into());
-        }
-    }
-    let status = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-        .arg(format!("schemathesis=={VERSION}"))
-        .status();
-    if !status.is_ok_and(|status| status.success()) {
-        return Err(format!("pip could not install schemathesis=={VERSION} (no network?)"));
-    }
-    std::fs::write(&marker, "").map_err(|err| format!("{}: {err}", marker.display()))?;
-    Ok(python)
 }
 
 /// Seeds a fresh server on `database` and runs schemathesis against it.

@@ -1,6 +1,6 @@
-//! Running commands.
+//! Running commands, and the Python virtualenvs some stages install packages from PyPI into.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// How a stage ended, when it did not fail.
@@ -47,6 +47,40 @@ pub fn have(program: &str) -> bool {
         .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|status| status.success())
+}
+
+/// A virtualenv at `venv` holding the pinned PyPI `packages` (`name==version`); returns its
+/// Python. It is made once and reused while a marker file named after exactly these packages
+/// is there. The reasons it cannot be made here (no python3, no `venv` module, no network) are
+/// errors for the caller to skip on or fail with.
+pub fn python_venv(venv: &Path, packages: &[&str]) -> Result<PathBuf, String> {
+    let python = venv.join("bin").join("python");
+    let marker = venv.join(format!(".installed-{}", packages.join(",")));
+    if python.exists() && marker.exists() {
+        return Ok(python);
+    }
+    if !have("python3") {
+        return Err("python3 is not installed".into());
+    }
+    if let Some(parent) = venv.parent() {
+        std::fs::create_dir_all(parent).map_err(|err| format!("{}: {err}", parent.display()))?;
+    }
+    if !python.exists() {
+        let status = Command::new("python3").args(["-m", "venv"]).arg(venv).status();
+        if !status.is_ok_and(|status| status.success()) {
+            let _ = std::fs::remove_dir_all(venv);
+            return Err("python3 cannot make a virtualenv (install python3-venv)".into());
+        }
+    }
+    let status = Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args(packages)
+        .status();
+    if !status.is_ok_and(|status| status.success()) {
+        return Err(format!("pip could not install {} (no network?)", packages.join(" ")));
+    }
+    std::fs::write(&marker, "").map_err(|err| format!("{}: {err}", marker.display()))?;
+    Ok(python)
 }
 
 fn describe(command: &Command) -> String {
