@@ -195,6 +195,7 @@ fn run_scenario(
     if let Some(disk) = &disk {
         command.env("LIVECHAT_FAULTS_DISK_DIR", &disk.0);
     }
+    crate::mail::provide(&mut command)?;
     let result = run_bounded(&mut command, SCENARIO_LIMIT);
     drop(disk);
     result.map(|()| Outcome::Passed)

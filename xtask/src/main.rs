@@ -10,11 +10,13 @@
 //! - `cargo xtask schemathesis`: schemathesis from PyPI against the OpenAPI document.
 //! - `cargo xtask faults`: crashes, a database outage and a full disk under load.
 //! - `cargo xtask bench`: throughput and latency against an echo reference.
+//! - `cargo xtask smtpd`: installs the e-mail tests' SMTP server and prints its Python.
 
 mod bench;
 mod browser;
 mod compat;
 mod faults;
+mod mail;
 mod pg;
 mod schemathesis;
 mod server;
@@ -41,6 +43,8 @@ commands:
   bench                      throughput and latency against an echo reference (wrk)
   faults                     crash, outage, full-disk and abuse tests on SQLite and PostgreSQL
   schemathesis               schemathesis (PyPI) against /api/v1/openapi.json
+  smtpd                      install the e-mail tests' SMTP server (aiosmtpd, PyPI); print the
+                             Python to set LIVECHAT_TEST_SMTPD_PYTHON to
   help                       this text (also -h, --help)";
 
 fn main() -> ExitCode {
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
         Some("widget") => widget::run(),
         Some("browser") => browser::run_all().map(|_| ()),
         Some("console") => browser::run_console().map(|_| ()),
+        Some("smtpd") => mail::python().map(|python| println!("{}", python.display())),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -109,7 +114,9 @@ fn ci() -> Result<(), String> {
             ]))
             .map(|_| Outcome::Passed)
         }),
-        ("test (SQLite)", || run(cargo().args(["test", "--workspace"])).map(|_| Outcome::Passed)),
+        ("test (SQLite)", || {
+            run(mail::provide(&mut cargo())?.args(["test", "--workspace"])).map(|_| Outcome::Passed)
+        }),
         ("test (PostgreSQL)", test_postgres),
         ("e2e (SQLite)", || e2e("sqlite")),
         ("e2e (PostgreSQL)", || e2e("postgres")),
@@ -168,19 +175,20 @@ fn faults_and_abuse() -> Result<(), String> {
         run(cargo().args(["test", "-p", "livechat-types", "--test", "parse"]))
             .map(|_| Outcome::Passed),
     );
-    record(
-        "abuse tests (SQLite)",
-        run(cargo().args(["test", "-p", "livechat-server", "--test", "api", "--"]).args(abuse))
-            .map(|_| Outcome::Passed),
-    );
-    let admin_url = pg::admin_url();
-    let postgres = match pg::reachable(&admin_url) {
-        Ok(()) => run(cargo()
+    let abuse_tests = |backend: &[(&str, &str)]| {
+        run(mail::provide(&mut cargo())?
             .args(["test", "-p", "livechat-server", "--test", "api", "--"])
             .args(abuse)
-            .env("LIVECHAT_TEST_BACKEND", "postgres")
-            .env("LIVECHAT_TEST_PG_URL", &admin_url))
-        .map(|_| Outcome::Passed),
+            .envs(backend.iter().copied()))
+        .map(|_| Outcome::Passed)
+    };
+    record("abuse tests (SQLite)", abuse_tests(&[]));
+    let admin_url = pg::admin_url();
+    let postgres = match pg::reachable(&admin_url) {
+        Ok(()) => abuse_tests(&[
+            ("LIVECHAT_TEST_BACKEND", "postgres"),
+            ("LIVECHAT_TEST_PG_URL", &admin_url),
+        ]),
         Err(why) => skip("abuse tests on PostgreSQL", &why),
     };
     record("abuse tests (PostgreSQL)", postgres);
@@ -198,7 +206,7 @@ fn test_postgres() -> Result<Outcome, String> {
     if let Err(why) = pg::reachable(&admin_url) {
         return skip("PostgreSQL tests", &why);
     }
-    run(cargo()
+    run(mail::provide(&mut cargo())?
         .args(["test", "-p", "livechat-server", "--test", "api"])
         .env("LIVECHAT_TEST_BACKEND", "postgres")
         .env("LIVECHAT_TEST_PG_URL", &admin_url))?;
@@ -232,6 +240,8 @@ fn e2e(which: &str) -> Result<Outcome, String> {
         server::add_user(&database, E2E_ADMIN.0, E2E_ADMIN.1, "admin")?;
         let secrets_file = util::target_dir().join("xtask").join(format!("e2e-{backend}.secrets"));
         let secrets = faults::Secrets::create(&secrets_file, &[E2E_AGENT.1, E2E_ADMIN.1])?;
+        let mut tests = cargo();
+        mail::provide(&mut tests)?;
         // The suite sends hundreds of messages with one token within seconds; the limits
         // have their own tests.
         let server = server::Server::start_verbose(
@@ -239,7 +249,7 @@ fn e2e(which: &str) -> Result<Outcome, String> {
             &database,
             &["--rate-limit", "off"],
         )?;
-        let result = run(cargo()
+        let result = run(tests
             .args(["test", "-p", "livechat-sdk", "--features", "e2e", "--test", "e2e"])
             .env("LIVECHAT_E2E_URL", server.url())
             .env("LIVECHAT_E2E_AGENT", E2E_AGENT.0)
@@ -259,7 +269,7 @@ fn e2e(which: &str) -> Result<Outcome, String> {
         if *backend == "postgres" {
             // Several instances on one database, and an outage between server and database;
             // each test makes a database of its own.
-            run(cargo()
+            run(mail::provide(&mut cargo())?
                 .args(["test", "-p", "livechat-sdk", "--features", "e2e", "--test", "cluster"])
                 .env("LIVECHAT_SERVER_BIN", server::binary())
                 .env("LIVECHAT_TEST_PG_URL", pg::admin_url()))?;
