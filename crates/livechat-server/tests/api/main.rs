@@ -26,16 +26,25 @@ mod permissions;
 mod queue;
 mod queue_races;
 mod realtime;
+mod receiver_support;
 mod room;
 mod rooms;
 mod routing;
 mod settings;
+mod smtp_support;
 mod store;
 mod timers;
 mod triggers;
 mod users;
 mod visitor;
 mod widget;
+
+// The real SMTP server and webhook receiver of the e-mail and webhook tests, shared with the
+// SDK's suites; `smtp_support` and `receiver_support` test them.
+#[path = "../support/receiver.rs"]
+mod receiver;
+#[path = "../support/smtp.rs"]
+mod smtp;
 
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
