@@ -10,6 +10,13 @@ mod process;
 mod proxy;
 mod resubscribe;
 
+// The real SMTP server and webhook receiver the server's own tests use, for the e-mail and
+// webhook tests across instances.
+#[path = "../../../livechat-server/tests/support/receiver.rs"]
+mod receiver;
+#[path = "../../../livechat-server/tests/support/smtp.rs"]
+mod smtp;
+
 use livechat_sdk::VisitorToken;
 
 /// The server binary, and a fresh database for the instances of one test.
