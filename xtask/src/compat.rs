@@ -7,9 +7,53 @@ use crate::server::{self, Database, Server};
 use crate::skip;
 use crate::util::{have, root, run, target_dir, Outcome};
 
-/// Every compatibility suite.
+/// Every compatibility suite, or the one named: `webhook` or `js`.
+pub fn run_selected(which: Option<&str>) -> Result<Outcome, String> {
+    match which {
+        None => run_all(),
+        Some("webhook") => webhook_checks(),
+        Some("js") => js_sdk(),
+        Some(other) => Err(format!("unknown compat suite {other:?}: webhook or js")),
+    }
+}
+
+/// Every compatibility suite. Each runs even when one before it failed.
 pub fn run_all() -> Result<Outcome, String> {
-    js_sdk()
+    let outcomes = [("webhook checks", webhook_checks()), ("JS SDK", js_sdk())];
+    let mut failed = Vec::new();
+    let mut skipped = Vec::new();
+    for (name, outcome) in outcomes {
+        match outcome {
+            Ok(Outcome::Passed) => {}
+            Ok(Outcome::Skipped(why)) => skipped.push(format!("{name}: {why}")),
+            Err(err) => failed.push(format!("{name}: {err}")),
+        }
+    }
+    if !failed.is_empty() {
+        Err(failed.join("; "))
+    } else if !skipped.is_empty() {
+        Ok(Outcome::Skipped(skipped.join("; ")))
+    } else {
+        Ok(Outcome::Passed)
+    }
+}
+
+/// The README's webhook signature checks in Python and JavaScript, run as written there
+/// against the vector in `compat/webhook/fixture.json` (no server needed).
+fn webhook_checks() -> Result<Outcome, String> {
+    let dir = root().join("compat").join("webhook");
+    let mut outcome = Outcome::Passed;
+    for (program, script, language) in
+        [("python3", "verify.py", "Python"), ("node", "verify.mjs", "JavaScript")]
+    {
+        if !have(program) {
+            let why = format!("{program} is not installed");
+            outcome = skip(&format!("the README's {language} webhook check"), &why)?;
+            continue;
+        }
+        run(Command::new(program).arg(dir.join(script)).current_dir(&dir))?;
+    }
+    Ok(outcome)
 }
 
 /// npm `@rocket.chat/sdk`: its `Livechat` client against our server.

@@ -3,7 +3,8 @@
 //! - `cargo xtask ci`: everything CI checks, in order, with one summary line per stage.
 //! - `cargo xtask e2e [sqlite|postgres|all]`: the SDK scenario suite against the real
 //!   server binary.
-//! - `cargo xtask compat`: the real third-party clients against the real server binary.
+//! - `cargo xtask compat [webhook|js]`: the real third-party clients against the real server
+//!   binary, and the README's webhook checks in Python and JavaScript.
 //! - `cargo xtask widget`: the stock Rocket.Chat widget from npm, into `./livechat-widget`.
 //! - `cargo xtask browser`: that widget, served by the real server, in headless Chromium.
 //! - `cargo xtask console`: the agent console at `/console`, in headless Chromium.
@@ -36,7 +37,8 @@ commands:
   ci                         format, lint, all tests on SQLite and PostgreSQL, e2e, compat, browser,
                              console
   e2e [sqlite|postgres|all]  SDK scenarios against the real server binary
-  compat                     real third-party clients against the real server binary
+  compat [webhook|js]        real third-party clients against the real server binary, and the
+                             README's webhook checks in Python and JavaScript
   widget                     the stock Rocket.Chat widget from npm into ./livechat-widget
   browser                    that widget served by the real server, in headless Chromium
   console                    the agent console at /console, in headless Chromium
@@ -52,7 +54,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("e2e") => e2e(args.get(1).map_or("all", String::as_str)).map(|_| ()),
-        Some("compat") => compat::run_all().map(|_| ()),
+        Some("compat") => compat::run_selected(args.get(1).map(String::as_str)).map(|_| ()),
         Some("bench") => bench::run_bench().map(|_| ()),
         Some("faults") => faults_and_abuse(),
         Some("schemathesis") => schemathesis::run_all().map(|_| ()),

@@ -13,6 +13,7 @@ mod realtime;
 mod rooms;
 mod settings;
 mod visitor;
+pub mod webhook;
 mod workflow;
 
 pub use agent::AgentSession;

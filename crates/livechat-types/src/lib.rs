@@ -29,6 +29,7 @@ pub mod transfer;
 pub mod trigger;
 pub mod user;
 pub mod visitor;
+pub mod webhook;
 pub mod widget;
 
 use std::borrow::Cow;
