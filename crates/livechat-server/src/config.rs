@@ -178,6 +178,28 @@ pub struct Config {
     /// seen here when its notification is lost (it normally arrives within a second).
     #[arg(long, env = "LIVECHAT_PERMISSION_CACHE_MS", default_value_t = 5000)]
     pub permission_cache_ms: u64,
+    /// The SMTP relay for transcripts and offline messages, as lettre reads it:
+    /// `smtp://relay:25` (plain, for a local relay), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS), `smtps://user:pass@host:465`. Unset: no e-mail is sent.
+    #[arg(long, env = "LIVECHAT_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of every e-mail (`From`).
+    #[arg(long, env = "LIVECHAT_SMTP_FROM", default_value = "livechat@localhost")]
+    pub smtp_from: String,
+    /// How long one SMTP delivery may take before it counts as failed (and is retried).
+    #[arg(long, env = "LIVECHAT_SMTP_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub smtp_timeout_ms: u64,
+    /// The first retry's delay of a failed delivery, doubling after each failure (default:
+    /// 30000 for e-mail, 10000 for webhooks).
+    #[arg(long, env = "LIVECHAT_OUTBOX_RETRY_BASE_MS",
+          value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub outbox_retry_base_ms: Option<u64>,
+    /// How long an instance holds a delivery it started; another instance may take it over
+    /// once this has passed. A delivery attempt is cut off well before its lease ends.
+    #[arg(long, env = "LIVECHAT_OUTBOX_LEASE_MS", default_value_t = 60_000,
+          value_parser = clap::value_parser!(u64).range(1000..=3_600_000))]
+    pub outbox_lease_ms: u64,
 }
 
 /// Reads `on`/`off` (also `true`/`false`, `1`/`0`, `yes`/`no`).
@@ -223,6 +245,11 @@ impl Config {
             password_min_chars: 12,
             settings_cache_ms: 5000,
             permission_cache_ms: 5000,
+            smtp_url: None,
+            smtp_from: "livechat@localhost".into(),
+            smtp_timeout_ms: 10_000,
+            outbox_retry_base_ms: None,
+            outbox_lease_ms: 60_000,
         }
     }
 
@@ -278,7 +305,8 @@ impl Config {
              body_limit={} log_format={:?} rate_limit={} rate_limit_per_ip={} rate_limit_per_token={} \
              rate_limit_login={} trusted_proxies={} cors_origins={} request_timeout_ms={} max_connections={} \
              write_timeout_ms={} socket_idle_timeout_ms={} shutdown_timeout_secs={} \
-             token_lifetime_days={} password_min_chars={} settings_cache_ms={} permission_cache_ms={}",
+             token_lifetime_days={} password_min_chars={} settings_cache_ms={} permission_cache_ms={} \
+             smtp={} smtp_from={} smtp_timeout_ms={} outbox_retry_base_ms={} outbox_lease_ms={}",
             self.bind,
             self.backend().masked(),
             self.db_pool_size,
@@ -308,7 +336,22 @@ impl Config {
             self.password_min_chars,
             self.settings_cache_ms,
             self.permission_cache_ms,
+            self.smtp_url.as_deref().map_or_else(|| "(none)".to_owned(), crate::mail::masked_url),
+            self.smtp_from,
+            self.smtp_timeout_ms,
+            self.outbox_retry_base_ms.map_or_else(|| "(default)".to_owned(), |ms| ms.to_string()),
+            self.outbox_lease_ms,
         )
+    }
+
+    /// How long one SMTP delivery may take.
+    pub fn smtp_timeout(&self) -> Duration {
+        Duration::from_millis(self.smtp_timeout_ms.max(1))
+    }
+
+    /// How long an instance holds a delivery it started.
+    pub fn outbox_lease(&self) -> Duration {
+        Duration::from_millis(self.outbox_lease_ms.max(1000))
     }
 }
 

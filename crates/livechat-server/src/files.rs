@@ -460,7 +460,8 @@ pub async fn send_message(
         max_chars: state.config.message_max_chars,
     };
     let ids = received.ids();
-    state
+    let hooks = crate::outbox::Hooks::from_values(&*state.settings().await?);
+    let stored = state
         .write(Key::Room(rid), move |conn: &mut DbConn| -> Result<_, ApiError> {
             let mut row = match db::messages::store(conn, &new)? {
                 Ok(row) => row,
@@ -471,7 +472,12 @@ pub async fn send_message(
             }
             db::messages::set_data(conn, &row.id, &data)?;
             row.data = Some(data);
+            db::messages::message_hook(conn, hooks, &row)?;
             Ok(Ok(row))
         })
-        .await
+        .await;
+    if hooks.any() {
+        state.outbox.wake();
+    }
+    stored
 }

@@ -12,8 +12,10 @@ pub mod handlers;
 pub mod ids;
 pub mod limits;
 pub mod logging;
+pub mod mail;
 pub mod metrics;
 pub mod openapi;
+pub mod outbox;
 pub mod password;
 pub mod paths;
 pub mod permissions;
@@ -25,6 +27,7 @@ pub mod routing;
 pub mod settings;
 pub mod timers;
 pub mod validate;
+pub mod webhooks;
 pub mod widget;
 
 use std::net::SocketAddr;
@@ -57,6 +60,14 @@ pub struct AppState {
     pub settings: std::sync::Arc<settings::Settings>,
     /// The grants of permissions, cached.
     pub permissions: std::sync::Arc<permissions::Cache>,
+    /// What wakes this instance's outbox deliverer.
+    pub outbox: std::sync::Arc<outbox::Outbox>,
+    /// Sends the outbox's e-mails (`--smtp-url`).
+    pub mailer: mail::Mailer,
+    /// Sends the outbox's webhooks.
+    pub webhook_client: reqwest::Client,
+    /// This instance's id, which names its leases.
+    instance: String,
 }
 
 impl AppState {
@@ -80,6 +91,7 @@ impl AppState {
         let metrics = metrics::Metrics::new()?;
         let limits = limits::Limits::new(&config);
         let passwords = password::Passwords::new(password::Settings::default());
+        let mailer = mail::Mailer::new(&config)?;
         Ok(Self {
             config,
             db,
@@ -90,7 +102,21 @@ impl AppState {
             passwords,
             settings,
             permissions,
+            outbox: std::sync::Arc::default(),
+            mailer,
+            webhook_client: webhooks::client(),
+            instance: uuid::Uuid::new_v4().to_string(),
         })
+    }
+
+    /// This instance's id.
+    pub fn instance_id(&self) -> &str {
+        &self.instance
+    }
+
+    /// A handle on what wakes the outbox deliverer that does not keep the state alive.
+    pub fn outbox_wake(&self) -> std::sync::Weak<outbox::Outbox> {
+        std::sync::Arc::downgrade(&self.outbox)
     }
 
     /// The grants as they are now: cached, else read (and cached).
@@ -210,6 +236,7 @@ pub fn bind(state: AppState) -> anyhow::Result<(actix_web::dev::Server, Vec<Sock
     let state = web::Data::new(state);
     // The timers hold the state weakly: they stop once the server is gone.
     timers::start(std::sync::Arc::downgrade(&state.clone().into_inner()));
+    outbox::start(std::sync::Arc::downgrade(&state.clone().into_inner()));
     let factory_state = state.clone();
     let server = HttpServer::new(move || app(factory_state.clone()))
         .workers(workers)

@@ -6,7 +6,8 @@
 
 use actix_web::http::Method;
 use prometheus::{
-    Encoder as _, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder as _, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 /// The server's metrics.
@@ -17,6 +18,11 @@ pub struct Metrics {
     pool_connections: IntGauge,
     pool_idle: IntGauge,
     writer_queue: IntGauge,
+    outbox_delivered: IntCounterVec,
+    outbox_retried: IntCounterVec,
+    outbox_failed: IntCounterVec,
+    outbox_backlog: IntGaugeVec,
+    outbox_oldest: prometheus::GaugeVec,
 }
 
 impl Metrics {
@@ -53,7 +59,76 @@ impl Metrics {
         registry.register(Box::new(pool_connections.clone()))?;
         registry.register(Box::new(pool_idle.clone()))?;
         registry.register(Box::new(writer_queue.clone()))?;
-        Ok(Self { registry, requests, latency, pool_connections, pool_idle, writer_queue })
+        let counter = |name: &str, help: &str| -> anyhow::Result<IntCounterVec> {
+            let counter = IntCounterVec::new(Opts::new(name, help), &["channel"])?;
+            registry.register(Box::new(counter.clone()))?;
+            Ok(counter)
+        };
+        let outbox_delivered =
+            counter("livechat_outbox_delivered_total", "E-mails and webhooks delivered")?;
+        let outbox_retried = counter(
+            "livechat_outbox_retried_total",
+            "Delivery attempts that failed and will be tried again",
+        )?;
+        let outbox_failed = counter(
+            "livechat_outbox_failed_total",
+            "E-mails and webhooks given up on (refused for good, or out of time)",
+        )?;
+        let outbox_backlog = IntGaugeVec::new(
+            Opts::new("livechat_outbox_backlog", "E-mails and webhooks not yet delivered"),
+            &["channel"],
+        )?;
+        let outbox_oldest = prometheus::GaugeVec::new(
+            Opts::new(
+                "livechat_outbox_oldest_seconds",
+                "Age of the oldest e-mail or webhook not yet delivered (0: none)",
+            ),
+            &["channel"],
+        )?;
+        registry.register(Box::new(outbox_backlog.clone()))?;
+        registry.register(Box::new(outbox_oldest.clone()))?;
+        for channel in ["webhook", "mail"] {
+            for counter in [&outbox_delivered, &outbox_retried, &outbox_failed] {
+                counter.with_label_values(&[channel]);
+            }
+            outbox_backlog.with_label_values(&[channel]);
+            outbox_oldest.with_label_values(&[channel]);
+        }
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            pool_connections,
+            pool_idle,
+            writer_queue,
+            outbox_delivered,
+            outbox_retried,
+            outbox_failed,
+            outbox_backlog,
+            outbox_oldest,
+        })
+    }
+
+    /// Counts a settled delivery attempt of `channel` (`webhook` or `mail`).
+    pub fn outbox_settled(&self, channel: &str, outcome: &crate::outbox::Outcome) {
+        let counter = match outcome {
+            crate::outbox::Outcome::Delivered => &self.outbox_delivered,
+            crate::outbox::Outcome::Retry(_) => &self.outbox_retried,
+            crate::outbox::Outcome::Final(_) => &self.outbox_failed,
+        };
+        counter.with_label_values(&[channel]).inc();
+    }
+
+    /// Sets the backlog gauges from `(channel, count, oldest created_at)` rows read at `now`.
+    pub fn outbox_backlog(&self, rows: &[(String, i64, Option<i64>)], now: i64) {
+        for channel in ["webhook", "mail"] {
+            let row = rows.iter().find(|(name, _, _)| name == channel);
+            let count = row.map_or(0, |(_, count, _)| *count);
+            let oldest = row.and_then(|(_, _, oldest)| *oldest);
+            self.outbox_backlog.with_label_values(&[channel]).set(count);
+            let age = oldest.map_or(0.0, |at| (now - at).max(0) as f64 / 1000.0);
+            self.outbox_oldest.with_label_values(&[channel]).set(age);
+        }
     }
 
     /// Records one finished request; `route` is a route pattern or `(unmatched)`.

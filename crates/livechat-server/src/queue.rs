@@ -10,8 +10,12 @@
 //! [`Key::Room`]: crate::db::Key::Room
 //! [`Key::Many`]: crate::db::Key::Many
 
+use crate::outbox::{hooks, Event};
+use crate::webhooks;
 use livechat_types::inquiry::{Inquiry, InquiryVisitor};
+use livechat_types::room::ServedBy;
 use livechat_types::transfer::{AgentRef, DepartmentRef, TransferData, TransferredBy};
+use livechat_types::webhook::RoomEventKind;
 use livechat_types::{ErrorCode, RoomId, Timestamp};
 
 use crate::db::departments::DepartmentRow;
@@ -111,6 +115,10 @@ pub fn take(
         return Err(ApiError::Described("Inquiry already taken".into(), ErrorCode::InquiryTaken));
     }
     let joined_id = system_message(conn, &room.id, "uj", &agent, None, now)?;
+    let served_by =
+        ServedBy { id: agent.id.clone(), username: agent.username.clone(), ts: Timestamp(now) };
+    let taken = RoomEventKind::Taken { served_by };
+    hooks::room_event_as_stored(conn, Event::Taken, &room.id, taken)?;
     Ok(Routed { room_id: room.id, agent, joined_id })
 }
 
@@ -299,6 +307,21 @@ pub fn transfer(
             db::rooms::unassign(conn, &room.id, now)?;
             moved.queued = true;
         }
+    }
+    if scope == "queue" {
+        hooks::room_event_as_stored(conn, Event::Queued, &room.id, RoomEventKind::Queued)?;
+    } else {
+        let now_served =
+            db::rooms::find(conn, &room.id)?.and_then(|room| webhooks::served_by(&room));
+        let forwarded = RoomEventKind::Forwarded {
+            served_by: now_served,
+            old_department_id: room
+                .department_id
+                .clone()
+                .filter(|_| moved.to_department != moved.from_department),
+            old_served_by: webhooks::served_by(room),
+        };
+        hooks::room_event_as_stored(conn, Event::Forward, &room.id, forwarded)?;
     }
     Ok(moved)
 }

@@ -10,8 +10,8 @@ use actix_web::{http, web, HttpResponse, Resource, Route};
 use livechat_types::openapi::Documented;
 use livechat_types::{
     agent, canned_response, custom_field, department, file, inquiry, livechat_users, message,
-    method, permission, room, setting, tag, transfer, trigger, user, visitor, widget, ErrorBody,
-    ErrorCode, ErrorStyle, Method,
+    method, permission, room, setting, tag, transfer, trigger, user, visitor, webhook, widget,
+    ErrorBody, ErrorCode, ErrorStyle, Method,
 };
 
 use crate::error::ApiError;
@@ -56,7 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// [`openapi_document`] documents it.
 pub fn api(table: &mut impl Table) {
     use handlers::{
-        agent as agents, canned_response as canned, custom_field as fields,
+        after_chat, agent as agents, canned_response as canned, custom_field as fields,
         department as departments, file as files, inquiry as queue, livechat_users as team, manage,
         message as msg, method as bridge, permissions as grants, room as rooms, settings,
         tag as tags, transfer as transfers, trigger as triggers, users, visitor as visitors,
@@ -140,6 +140,10 @@ pub fn api(table: &mut impl Table) {
         .add::<transfer::forward::Request>(web::to(transfers::forward))
         .add::<transfer::switch::Request>(web::to(transfers::switch))
         .add::<transfer::history::Request>(web::to(transfers::history))
+        .add::<room::transcript::Request>(web::to(after_chat::transcript))
+        .add::<room::survey::Request>(web::to(after_chat::survey))
+        .add::<visitor::call_status::Request>(web::to(after_chat::call_status))
+        .add::<webhook::test_hook::Request>(web::to(after_chat::webhook_test))
         .add::<transfer::join::Request>(web::to(transfers::join))
         .add::<canned_response::get_all::Request>(web::to(canned::get_all))
         .add::<canned_response::list::Request>(web::to(canned::list))

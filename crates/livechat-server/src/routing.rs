@@ -56,6 +56,13 @@ pub fn route(
     let joined = db::messages::store(conn, &joined)?.map_err(|refusal| {
         anyhow::format_err!("the join message of a locked room was refused: {refusal:?}")
     })?;
+    let served_by = livechat_types::room::ServedBy {
+        id: agent.id.clone(),
+        username: agent.username.clone(),
+        ts: livechat_types::Timestamp(now),
+    };
+    let taken = livechat_types::webhook::RoomEventKind::Taken { served_by };
+    crate::outbox::hooks::room_event_as_stored(conn, crate::outbox::Event::Taken, &room.id, taken)?;
     Ok(Some(Routed { room_id: room.id.clone(), agent, joined_id: joined.id }))
 }
 
@@ -88,6 +95,13 @@ pub fn requeue_all(conn: &mut DbConn, agent: &UserRow, now: i64) -> db::Result<V
         let left = db::messages::store(conn, &left)?.map_err(|refusal| {
             anyhow::format_err!("the leave message of a locked room was refused: {refusal:?}")
         })?;
+        let queued = livechat_types::webhook::RoomEventKind::Queued;
+        crate::outbox::hooks::room_event_as_stored(
+            conn,
+            crate::outbox::Event::Queued,
+            &room_id,
+            queued,
+        )?;
         requeued.push(Requeued { room_id, left_id: left.id });
     }
     Ok(requeued)

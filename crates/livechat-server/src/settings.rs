@@ -177,12 +177,12 @@ mod tests {
             row(registry::LIVECHAT_ENABLED, "false"),
             row(registry::TITLE, "\"Help\""),
             row(registry::SHOW_AGENT_INFO, "\"not a flag\""),
-            row("Livechat_webhookUrl", "\"https://example.com\""),
+            row("Livechat_message_character_limit", "100"),
         ]);
         assert!(!values.flag(registry::LIVECHAT_ENABLED));
         assert_eq!(values.text(registry::TITLE), "Help");
         assert!(values.flag(registry::SHOW_AGENT_INFO), "a wrong type keeps the default");
-        assert!(!values.values.contains_key("Livechat_webhookUrl"));
+        assert!(!values.values.contains_key("Livechat_message_character_limit"));
     }
 
     #[test]

@@ -120,6 +120,16 @@ pub enum ErrorCode {
     TypeNotAllowed,
     /// Not the caller's pending file (`rooms.mediaConfirm`).
     InvalidFile,
+    /// `error-transcript-disabled`: transcripts are off, or no e-mail can be sent.
+    TranscriptDisabled,
+    /// `error-transcript-limit`: the room's transcripts were asked for three times.
+    TranscriptLimit,
+    /// `invalid-data`: none of a survey's answers is one it asks.
+    InvalidData,
+    /// `Webhook_URL_not_set`: `Livechat_webhookUrl` is empty.
+    WebhookUrlNotSet,
+    /// `error-invalid-webhook-response`: the receiver did not answer 2xx.
+    InvalidWebhookResponse,
     /// A download's `Range` starts past the file's end (416).
     RangeNotSatisfiable,
     /// Unknown route (HTTP 404).
@@ -201,6 +211,11 @@ impl ErrorCode {
         (Self::NoFileUploaded, "error-no-file-uploaded"),
         (Self::TypeNotAllowed, "error-type-not-allowed"),
         (Self::InvalidFile, "invalid-file"),
+        (Self::TranscriptDisabled, "error-transcript-disabled"),
+        (Self::TranscriptLimit, "error-transcript-limit"),
+        (Self::InvalidData, "invalid-data"),
+        (Self::WebhookUrlNotSet, "Webhook_URL_not_set"),
+        (Self::InvalidWebhookResponse, "error-invalid-webhook-response"),
         (Self::NotFound, "Resource not found"),
         (Self::MethodNotAllowed, "Method not allowed"),
         (Self::UnsupportedMediaType, "error-unsupported-media-type"),

@@ -5,6 +5,8 @@ pub mod config;
 pub mod messages;
 pub mod open;
 pub mod save_info;
+pub mod survey;
+pub mod transcript;
 
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +62,12 @@ pub struct Room {
     /// The tags it was closed with.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The visitor's rating (`livechat/room.survey`): survey item names to values.
+    #[serde(rename = "surveyFeedback", default, skip_serializing_if = "Option::is_none")]
+    pub survey_feedback: Option<std::collections::BTreeMap<String, String>>,
+    /// The widget's call status (`livechat/visitor.callStatus`).
+    #[serde(rename = "callStatus", default, skip_serializing_if = "Option::is_none")]
+    pub call_status: Option<String>,
     /// When it last changed.
     #[serde(rename = "_updatedAt")]
     pub updated_at: Timestamp,

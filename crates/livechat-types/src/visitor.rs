@@ -1,5 +1,6 @@
 //! Visitors: `livechat/visitor`.
 
+pub mod call_status;
 pub mod delete;
 pub mod get;
 pub mod info;

@@ -1,10 +1,12 @@
-//! Webhook bodies (SPEC section 18): what the server POSTs to `Livechat_webhook_url`, and
+//! Webhook bodies (SPEC section 18): what the server POSTs to `Livechat_webhookUrl`, and
 //! the headers that come with them.
 //!
 //! A room event ([`RoomEvent`]) is Rocket.Chat's body without `visitor.token`; an offline
 //! message ([`OfflineMessageEvent`]) has a body of its own. A receiver reads either with
 //! [`WebhookEvent`]. The body is signed as sent, so verify the raw bytes
 //! ([`signature_base`]) before parsing them.
+
+pub mod test_hook;
 
 use serde::{de, Deserialize, Deserializer, Serialize};
 
@@ -166,9 +168,9 @@ pub enum RoomEventKind {
     /// (`Livechat_webhook_on_forward`).
     #[serde(rename = "LivechatSessionForwarded")]
     Forwarded {
-        /// The agent serving it now.
-        #[serde(rename = "servedBy")]
-        served_by: ServedBy,
+        /// The agent serving it now (none: it waits in its new department's queue).
+        #[serde(rename = "servedBy", default, skip_serializing_if = "Option::is_none")]
+        served_by: Option<ServedBy>,
         /// The department it left, if it changed department.
         #[serde(rename = "oldDepartmentId", default, skip_serializing_if = "Option::is_none")]
         old_department_id: Option<String>,
@@ -179,9 +181,9 @@ pub enum RoomEventKind {
     /// `LivechatSession`: the room was closed (`Livechat_webhook_on_close`).
     #[serde(rename = "LivechatSession")]
     Closed {
-        /// The agent serving it when it closed.
-        #[serde(rename = "servedBy")]
-        served_by: ServedBy,
+        /// The agent serving it when it closed (none: it closed while queued).
+        #[serde(rename = "servedBy", default, skip_serializing_if = "Option::is_none")]
+        served_by: Option<ServedBy>,
         /// When it was closed.
         #[serde(rename = "closedAt")]
         closed_at: Timestamp,

@@ -129,6 +129,15 @@ pub enum Refusal {
 /// change, and each statement applies fully or not at all, so it needs no savepoint of its
 /// own; a storage error, though, may come after a change (see [`Store`]).
 pub fn store(conn: &mut DbConn, new: &NewMessage) -> Result<Result<MessageRow, Refusal>> {
+    Ok(store_fresh(conn, new)?.map(|(row, _)| row))
+}
+
+/// [`store`], also saying whether the message is new (`false`: a retry's stored message).
+pub fn store_fresh(
+    conn: &mut DbConn,
+    new: &NewMessage,
+) -> Result<Result<(MessageRow, bool), Refusal>> {
+    let retried = |outcome: Result<MessageRow, Refusal>| outcome.map(|row| (row, false));
     let fits = new.text.chars().count() <= new.max_chars;
     if let (Author::Visitor { token }, DbConn::Postgres(pg)) = (&new.author, &mut *conn) {
         // One statement, one round trip: the busiest write of the service.
@@ -137,12 +146,12 @@ pub fn store(conn: &mut DbConn, new: &NewMessage) -> Result<Result<MessageRow, R
         return match send.get_result::<(SenderTuple, Option<i64>)>(pg).optional()? {
             None => Ok(Err(Refusal::UnknownToken)),
             Some((sender, Some(ts))) => {
-                Ok(Ok(Written::from(Sender::from(sender)).row(id, new, ts)))
+                Ok(Ok((Written::from(Sender::from(sender)).row(id, new, ts), true)))
             }
             Some((sender, None)) => {
                 let sender = Sender::from(sender);
                 let open = sender.open;
-                refused(conn, new, &Written::from(sender), open, fits)
+                Ok(retried(refused(conn, new, &Written::from(sender), open, fits)?))
             }
         };
     }
@@ -178,7 +187,7 @@ pub fn store(conn: &mut DbConn, new: &NewMessage) -> Result<Result<MessageRow, R
     let new = filled.as_ref().unwrap_or(new);
     let fits = new.text.chars().count() <= new.max_chars || written.kind.is_some();
     let Some((true, last_ts)) = room.filter(|_| fits) else {
-        return refused(conn, new, &written, room.map(|(open, _)| open), fits);
+        return Ok(retried(refused(conn, new, &written, room.map(|(open, _)| open), fits)?));
     };
     let ts = super::rooms::next_ts_after(last_ts, new.now);
     let counts = written.kind.is_none();
@@ -191,10 +200,10 @@ pub fn store(conn: &mut DbConn, new: &NewMessage) -> Result<Result<MessageRow, R
     let row = written.clone().row(id, new, ts);
     if !insert_new(conn, &row)? {
         // Taken meanwhile (a retry through another instance): the same checks as before.
-        return refused(conn, new, &written, Some(true), true);
+        return Ok(retried(refused(conn, new, &written, Some(true), true)?));
     }
     super::rooms::record_message(conn, &new.rid, ts, counts, reply)?;
-    Ok(Ok(row))
+    Ok(Ok((row, true)))
 }
 
 /// Why a message that was not stored was refused, given whether its room is open (`None`:
@@ -232,16 +241,39 @@ fn refused(
 }
 
 /// [`store`] as a write of its own, without a savepoint (see [`store`]): a storage error
-/// rolls back the whole batch, whose callers all get [`Error::Unavailable`].
-pub struct Store(pub NewMessage);
+/// rolls back the whole batch, whose callers all get [`Error::Unavailable`]. A new message
+/// adds its `Message` webhook when the hooks want it, in the same transaction.
+pub struct Store(pub NewMessage, pub crate::outbox::Hooks);
 
 impl Write for Store {
     type Output = std::result::Result<MessageRow, Refusal>;
     type Error = Error;
 
     fn run(self, conn: &mut DbConn) -> Ran<Self::Output, Error> {
-        Ran::without_savepoint(store(conn, &self.0), true)
+        let Self(new, hooks) = self;
+        let stored = match store_fresh(conn, &new) {
+            Ok(Ok((row, true))) if hooks.any() => message_hook(conn, hooks, &row).map(|()| Ok(row)),
+            Ok(outcome) => Ok(outcome.map(|(row, _)| row)),
+            Err(err) => Err(err),
+        };
+        Ran::without_savepoint(stored, true)
     }
+}
+
+/// Adds the `Message` webhook of new or edited `row` when `hooks` want it (the room is
+/// locked by the caller).
+pub fn message_hook(
+    conn: &mut DbConn,
+    hooks: crate::outbox::Hooks,
+    row: &MessageRow,
+) -> Result<()> {
+    use crate::outbox::Event;
+    if row.kind.is_some() {
+        return Ok(());
+    }
+    let event = if row.visitor_id.is_some() { Event::VisitorMessage } else { Event::AgentMessage };
+    let kind = livechat_types::webhook::RoomEventKind::Message;
+    crate::outbox::hooks::room_event(conn, hooks, event, &row.rid, kind, Some(row))
 }
 
 /// What a stored message says of its author.
@@ -614,4 +646,30 @@ mod tests {
         assert_eq!(listed.last(), Some(&"\"data\""), "{names}");
         assert!(!names.contains("messages") && !names.contains("--"), "{names}");
     }
+}
+
+/// The conversation of room `rid` as webhooks and transcripts carry it: its messages that
+/// are not deleted and either not system messages or its `livechat-close` message, the
+/// newest `limit` of them, oldest first.
+pub fn conversation(conn: &mut DbConn, rid: &str, limit: i64) -> Result<Vec<MessageRow>> {
+    let mut rows = messages::table
+        .filter(messages::rid.eq(rid))
+        .filter(messages::deleted.eq(false))
+        .filter(messages::kind.is_null().or(messages::kind.eq("livechat-close")))
+        .order(messages::ts.desc())
+        .limit(limit)
+        .select(MessageRow::as_select())
+        .load(conn)?;
+    rows.reverse();
+    Ok(rows)
+}
+
+/// How many messages of system kind `kind` room `rid` holds.
+pub fn count_kind(conn: &mut DbConn, rid: &str, kind: &str) -> Result<i64> {
+    messages::table
+        .filter(messages::rid.eq(rid))
+        .filter(messages::kind.eq(kind))
+        .count()
+        .get_result(conn)
+        .map_err(Into::into)
 }

@@ -15,7 +15,9 @@
 //!    the room it opens (a new row nobody else can know before the commit);
 //! 3. users, by id: a user's row and its auth tokens;
 //! 4. departments, by id: a department's row and its members;
-//! 5. settings, by id: a setting's row (a write that stores a setting touches nothing else).
+//! 5. settings, by id: a setting's row (a write that stores a setting touches nothing else);
+//! 6. outbox rows, by sequence number: a delivery's row (a write that claims or settles a
+//!    delivery touches nothing else; the writes that cause deliveries only insert them).
 //!
 //! Each write names its [`Key`], the one room, visitor or user whose rows it may lock, and
 //! locks nothing else; a batch runs its writes sorted by key, so it takes its locks in that
@@ -83,6 +85,7 @@ pub mod files;
 pub mod messages;
 pub mod models;
 pub mod offline;
+pub mod outbox;
 pub mod permissions;
 pub mod placeholders;
 pub mod room_list;
@@ -123,6 +126,8 @@ pub enum Key {
     User(String),
     /// One setting (by id): its row.
     Setting(String),
+    /// One outbox row (by sequence number): a delivery claimed or settled.
+    Outbox(i64),
     /// Several keys, taken in the lock order: runs in a transaction of its own.
     Many,
 }

@@ -109,6 +109,10 @@ pub struct RoomRow {
     pub topic: Option<String>,
     /// The agent's last message while the visitor has not answered it.
     pub agent_replied_at: Option<i64>,
+    /// The visitor's rating: a JSON object of survey item names to values.
+    pub survey_feedback: Option<String>,
+    /// The widget's call status (`livechat/visitor.callStatus`), stored only.
+    pub call_status: Option<String>,
 }
 
 impl RoomRow {
@@ -150,6 +154,11 @@ impl RoomRow {
             topic: self.topic.clone(),
             livechat_data: None,
             tags: serde_json::from_str(&self.tags).unwrap_or_default(),
+            survey_feedback: self
+                .survey_feedback
+                .as_deref()
+                .and_then(|json| serde_json::from_str(json).ok()),
+            call_status: self.call_status.clone(),
             updated_at: Timestamp(self.updated_at),
         }
     }
@@ -187,6 +196,11 @@ impl MessageRow {
     /// Whether `visitor_id` wrote this (as a visitor, not a system message).
     pub fn is_written_by_visitor(&self, visitor_id: &str) -> bool {
         self.kind.is_none() && self.visitor_id.as_deref() == Some(visitor_id)
+    }
+
+    /// The file it carries, if any.
+    pub fn file_ref(&self) -> Option<livechat_types::file::FileRef> {
+        file_fields(self.kind.as_deref(), self.data.as_deref()).map(|fields| fields.file)
     }
 
     /// The message on the wire, moving the row's strings rather than copying them.

@@ -579,3 +579,19 @@ pub fn transfers(
         .load(conn)?;
     Ok((page.into_iter().flatten().collect(), total))
 }
+
+/// Stores the survey answers (a JSON object) of room `id`.
+pub fn set_survey_feedback(conn: &mut DbConn, id: &str, feedback: &str, at: i64) -> Result<()> {
+    diesel::update(rooms::table.find(id))
+        .set((rooms::survey_feedback.eq(feedback), rooms::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Stores the call status of room `id`.
+pub fn set_call_status(conn: &mut DbConn, id: &str, status: &str, at: i64) -> Result<()> {
+    diesel::update(rooms::table.find(id))
+        .set((rooms::call_status.eq(status), rooms::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(())
+}

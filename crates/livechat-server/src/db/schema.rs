@@ -45,6 +45,8 @@ diesel::table! {
         tags -> Text,
         topic -> Nullable<Text>,
         agent_replied_at -> Nullable<BigInt>,
+        survey_feedback -> Nullable<Text>,
+        call_status -> Nullable<Text>,
     }
 }
 
@@ -182,6 +184,24 @@ diesel::table! {
         rid -> Text,
         key -> Text,
         value -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (seq) {
+        seq -> BigInt,
+        id -> Text,
+        channel -> Text,
+        event -> Text,
+        room_id -> Nullable<Text>,
+        body -> Text,
+        created_at -> BigInt,
+        attempts -> BigInt,
+        next_attempt_at -> BigInt,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<BigInt>,
+        failed_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
     }
 }
 

@@ -40,3 +40,16 @@ pub fn put(conn: &mut DbConn, row: &SettingRow) -> Result<()> {
         },
     }
 }
+
+/// The stored settings that decide which webhooks are sent: `Livechat_webhookUrl` and the
+/// `Livechat_webhook_on_…` switches.
+pub fn webhook_rows(conn: &mut DbConn) -> Result<Vec<SettingRow>> {
+    let ids = crate::outbox::Event::ALL.map(crate::outbox::Event::setting);
+    settings::table
+        .filter(
+            settings::id.eq(crate::settings::registry::WEBHOOK_URL).or(settings::id.eq_any(ids)),
+        )
+        .select(SettingRow::as_select())
+        .load(conn)
+        .map_err(Into::into)
+}

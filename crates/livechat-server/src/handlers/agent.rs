@@ -1,6 +1,7 @@
 //! Agent endpoints: login, availability, rooms, replies and closing (SPEC section 6), and
 //! `livechat/agent.info` for visitors.
 
+use crate::outbox::Hooks;
 use actix_web::{web, HttpMessage as _, HttpRequest};
 use livechat_types::agent::{
     chat_delete, chat_send, chat_update, close_room, info, login, logout, next, status,
@@ -151,7 +152,9 @@ pub async fn send(
         validate::message_id(id)?;
     }
     state.require(&agent, permissions::VIEW_L_ROOM).await?;
-    let placeholders = state.settings().await?.flag(CANNED_RESPONSES_ENABLE);
+    let settings = state.settings().await?;
+    let (placeholders, hooks) =
+        (settings.flag(CANNED_RESPONSES_ENABLE), Hooks::from_values(&settings));
     let new = NewMessage {
         author: Author::Agent { user: agent, placeholders },
         rid: message.room_id.0,
@@ -160,8 +163,11 @@ pub async fn send(
         now: now(),
         max_chars: state.config.message_max_chars,
     };
-    let row = state.write(Key::Room(new.rid.clone()), Store(new)).await??;
+    let row = state.write(Key::Room(new.rid.clone()), Store(new, hooks)).await??;
     state.realtime.message_changed(&row.rid, &row.id);
+    if hooks.any() {
+        state.outbox.wake();
+    }
     ok(chat_send::Response { message: row.into_wire() })
 }
 
@@ -195,6 +201,7 @@ pub async fn update(
     state.require(&agent, permissions::VIEW_L_ROOM).await?;
     let max_chars = state.config.message_max_chars;
     let key = Key::Room(req.room_id.as_str().to_owned());
+    let hooks = Hooks::from_values(&*state.settings().await?);
     let row = state
         .write(key, move |conn: &mut DbConn| -> Result<_, ApiError> {
             let (_, mut message) =
@@ -209,10 +216,14 @@ pub async fn update(
             message.edited_by_id = Some(agent.id.clone());
             message.edited_by_username = Some(agent.username.clone());
             message.updated_at = at;
+            db::messages::message_hook(conn, hooks, &message)?;
             Ok(message)
         })
         .await?;
     state.realtime.message_changed(&row.rid, &row.id);
+    if hooks.any() {
+        state.outbox.wake();
+    }
     ok(chat_update::Response { message: row.to_wire() })
 }
 

@@ -14,6 +14,7 @@ use crate::db::models::{MessageRow, RoomRow, VisitorRow};
 use crate::db::{self, DbConn, Key};
 use crate::error::ApiError;
 use crate::extract::{path_param, Body, Params, Query};
+use crate::outbox::Hooks;
 use crate::{validate, AppState, Config};
 
 /// `POST /api/v1/livechat/message`
@@ -35,8 +36,12 @@ pub async fn send(
         now: now(),
         max_chars: state.config.message_max_chars,
     };
-    let row = state.write(Key::Room(new.rid.clone()), Store(new)).await??;
+    let hooks = Hooks::from_values(&*state.settings().await?);
+    let row = state.write(Key::Room(new.rid.clone()), Store(new, hooks)).await??;
     state.realtime.message_changed(&row.rid, &row.id);
+    if hooks.any() {
+        state.outbox.wake();
+    }
     ok(send::Response { message: row.into_wire() })
 }
 
@@ -116,6 +121,7 @@ pub async fn update(
     validate::text(&body.text)?;
     let config = state.config.clone();
     let key = Key::Room(body.room_id.as_str().to_owned());
+    let hooks = Hooks::from_values(&*state.settings().await?);
     let row = state
         .write(key, move |conn: &mut DbConn| -> Result<_, ApiError> {
             let (visitor, room) = visitor_and_room(conn, &body.token, &body.room_id)?;
@@ -136,10 +142,14 @@ pub async fn update(
             message.edited_by_id = Some(visitor.id);
             message.edited_by_username = Some(visitor.username);
             message.updated_at = at;
+            db::messages::message_hook(conn, hooks, &message)?;
             Ok(message)
         })
         .await?;
     state.realtime.message_changed(&row.rid, &row.id);
+    if hooks.any() {
+        state.outbox.wake();
+    }
     ok(update::Response { message: row.to_wire() })
 }
 

@@ -1,5 +1,6 @@
 //! Request handlers, one module per resource.
 
+pub mod after_chat;
 pub mod agent;
 pub mod canned_response;
 pub mod custom_field;

@@ -1,8 +1,10 @@
 //! `livechat/room`, `livechat/room.close` and `livechat/config`.
 
+use crate::outbox::{self, Event, Hooks};
 use actix_web::{web, HttpRequest};
 use diesel::Connection as _;
 use livechat_types::room::{close, config, open};
+use livechat_types::webhook::RoomEventKind;
 use livechat_types::ErrorCode;
 use serde_json::{json, Map, Value};
 
@@ -124,6 +126,8 @@ fn open_room(
         tags: "[]".to_owned(),
         topic: None,
         agent_replied_at: None,
+        survey_feedback: None,
+        call_status: None,
     };
     // In a savepoint of its own: a room opened concurrently through another instance is a
     // unique violation that must not end this write.
@@ -149,6 +153,8 @@ fn open_room(
     let started = db::messages::store(conn, &started)?.map_err(|refusal| {
         anyhow::format_err!("a new room refused its first message: {refusal:?}")
     })?;
+    let hooks = Hooks::read(conn)?;
+    outbox::hooks::room_event(conn, hooks, Event::Start, &room.id, RoomEventKind::Start, None)?;
     let (routed, staffed) = if opening.manual {
         (None, !opening.require_agent || db::users::any_available(conn)?)
     } else {
@@ -159,6 +165,16 @@ fn open_room(
     if opening.require_agent && !staffed {
         // Rolls back this write's savepoint: nothing was stored.
         return Err(ErrorCode::NoAgentOnline.into());
+    }
+    if routed.is_none() {
+        outbox::hooks::room_event(
+            conn,
+            hooks,
+            Event::Queued,
+            &room.id,
+            RoomEventKind::Queued,
+            None,
+        )?;
     }
     // The room as stored: its first messages and its agent.
     room = db::rooms::find(conn, &room.id)?
@@ -237,6 +253,16 @@ pub fn close_room(
     let closed = db::messages::store(conn, &closed)?.map_err(|refusal| {
         anyhow::format_err!("a closing room refused its message: {refusal:?}")
     })?;
+    let kind = RoomEventKind::Closed {
+        served_by: crate::webhooks::served_by(room),
+        closed_at: livechat_types::Timestamp(now),
+        closed_by: livechat_types::message::UserRef {
+            id: closer.0.to_owned(),
+            username: closer.1.to_owned(),
+        },
+        closer: closer.2.to_owned(),
+    };
+    outbox::hooks::room_event_as_stored(conn, Event::Close, &room.id, kind)?;
     Ok(closed.id)
 }
 
@@ -289,7 +315,7 @@ pub async fn config(
     let config = config::Config {
         enabled: settings.flag(registry::LIVECHAT_ENABLED),
         online,
-        settings: widget_settings(&settings, state.config.message_max_chars),
+        settings: widget_settings(&settings, &state),
         theme: theme(&settings),
         messages: messages(&settings),
         departments,
@@ -300,12 +326,15 @@ pub async fn config(
         room,
         agent,
         queue_info,
+        survey: config::Survey::default(),
     };
     ok(config::Response { config })
 }
 
 /// Config `settings`: the widget's switches.
-fn widget_settings(settings: &Values, max_chars: usize) -> Map<String, Value> {
+fn widget_settings(settings: &Values, state: &AppState) -> Map<String, Value> {
+    let max_chars = state.config.message_max_chars;
+    let transcript = settings.flag(registry::ENABLE_TRANSCRIPT) && state.mailer.configured();
     object(json!({
         "registrationForm": settings.flag(registry::REGISTRATION_FORM),
         "allowSwitchingDepartments": settings.flag(registry::ALLOW_SWITCHING_DEPARTMENTS),
@@ -315,7 +344,7 @@ fn widget_settings(settings: &Values, max_chars: usize) -> Map<String, Value> {
         "fileUpload": settings.flag(registry::FILE_UPLOAD_ENABLED)
             && settings.flag(registry::LIVECHAT_FILE_UPLOAD_ENABLED),
         "language": "en",
-        "transcript": false,
+        "transcript": transcript,
         "historyMonitorType": "url",
         "forceAcceptDataProcessingConsent": false,
         "showConnecting": false,

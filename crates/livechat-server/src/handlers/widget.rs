@@ -1,6 +1,9 @@
 //! What the widget reports besides messages (SPEC section 4).
 
+use crate::db::outbox::Channel;
+use crate::outbox::{self, Event, Hooks};
 use actix_web::web;
+use livechat_types::webhook::{OfflineMessageEvent, OfflineVisitor};
 use livechat_types::widget::{
     custom_field, offline_message, offline_messages, page_visited, visitor_status,
 };
@@ -32,9 +35,12 @@ pub async fn offline_message(
         req.department.as_deref().unwrap_or_default(),
         bounds::DEPARTMENT,
     )?;
-    if !state.settings().await?.flag(registry::DISPLAY_OFFLINE_FORM) {
+    let settings = state.settings().await?;
+    if !settings.flag(registry::DISPLAY_OFFLINE_FORM) {
         return Err(ErrorCode::OfflineFormDisabled.into());
     }
+    let offline_email = settings.text(registry::OFFLINE_EMAIL).trim().to_owned();
+    let mail = state.mailer.configured();
     let email = req.email.trim().to_lowercase();
     if !validate::is_email(&email) {
         return Err(ErrorCode::InvalidEmail.into());
@@ -61,10 +67,41 @@ pub async fn offline_message(
                 let why = format!("an address may leave at most {limit} offline messages an hour");
                 return Err(ApiError::Params(why));
             }
-            Ok(db::offline::insert(conn, &row)?)
+            db::offline::insert(conn, &row)?;
+            offline_deliveries(conn, &row, mail.then_some(offline_email.as_str()))?;
+            Ok(())
         })
         .await?;
+    state.outbox.wake();
     ok(offline_message::Response { message: "Livechat offline message sent".into() })
+}
+
+/// Adds what offline message `row` sends to the caller's transaction: its webhook when
+/// that is on, and its e-mail, when `mail` is the configured `Livechat_offline_email` (SMTP
+/// being set up), to its department's address or else that one.
+fn offline_deliveries(conn: &mut DbConn, row: &OfflineRow, mail: Option<&str>) -> db::Result<()> {
+    if Hooks::read(conn)?.wants(Event::OfflineMessage) {
+        let event = OfflineMessageEvent {
+            sent_at: Timestamp(row.created_at),
+            visitor: OfflineVisitor { name: row.name.clone(), email: row.email.clone() },
+            message: row.message.clone(),
+        };
+        let body = serde_json::to_string(&event).map_err(|err| db::Error::Internal(err.into()))?;
+        outbox::enqueue(conn, Channel::Webhook, OfflineMessageEvent::EVENT_TYPE, None, body)?;
+    }
+    let Some(fallback) = mail else { return Ok(()) };
+    let department = match &row.department {
+        Some(id) => db::departments::find_by_id_or_name(conn, id)?
+            .map(|department| department.email.trim().to_owned())
+            .filter(|email| validate::is_email(email)),
+        None => None,
+    };
+    let to = department.or_else(|| validate::is_email(fallback).then(|| fallback.to_owned()));
+    let Some(to) = to else { return Ok(()) };
+    let mail = crate::mail::offline(vec![to], &row.name, &row.email, &row.message);
+    let body = serde_json::to_string(&mail).map_err(|err| db::Error::Internal(err.into()))?;
+    outbox::enqueue(conn, Channel::Mail, "offline", None, body)?;
+    Ok(())
 }
 
 /// `GET /api/v1/livechat/offline.messages`, for agents and admins.

@@ -61,10 +61,6 @@ const fn honoured(id: &'static str, kind: Kind, default: DefaultValue) -> Defini
     Definition { id, kind, default, honoured: true }
 }
 
-const fn later(id: &'static str, kind: Kind, default: DefaultValue) -> Definition {
-    Definition { id, kind, default, honoured: false }
-}
-
 use DefaultValue::{Bool as B, Int as I, Text as T};
 use Kind::Bool as FLAG;
 
@@ -112,22 +108,23 @@ pub const ALL: &[Definition] = &[
     honoured(LIVECHAT_FILE_UPLOAD_ENABLED, FLAG, B(true)),
     honoured(FILE_UPLOAD_PROTECT_FILES, FLAG, B(true)),
     honoured(DEPARTMENT_REMOVAL, FLAG, B(false)),
-    later("Livechat_enable_transcript", FLAG, B(false)),
-    later("Livechat_webhook_on_start", FLAG, B(false)),
-    later("Livechat_webhook_on_chat_queued", FLAG, B(false)),
-    later("Livechat_webhook_on_chat_taken", FLAG, B(false)),
-    later("Livechat_webhook_on_forward", FLAG, B(false)),
-    later("Livechat_webhook_on_close", FLAG, B(false)),
-    later("Livechat_webhook_on_visitor_message", FLAG, B(false)),
-    later("Livechat_webhook_on_agent_message", FLAG, B(false)),
-    later("Livechat_webhook_on_offline_msg", FLAG, B(false)),
-    later("Livechat_offline_email", TEXT, T("")),
-    later("Livechat_webhookUrl", TEXT, T("")),
-    later("Livechat_secret_token", TEXT, T("")),
-    later("Livechat_transcript_email_subject", TEXT, T("")),
+    // E-mail and webhooks (`crate::outbox`).
+    honoured(ENABLE_TRANSCRIPT, FLAG, B(false)),
+    honoured(WEBHOOK_ON_START, FLAG, B(false)),
+    honoured(WEBHOOK_ON_CHAT_QUEUED, FLAG, B(false)),
+    honoured(WEBHOOK_ON_CHAT_TAKEN, FLAG, B(false)),
+    honoured(WEBHOOK_ON_FORWARD, FLAG, B(false)),
+    honoured(WEBHOOK_ON_CLOSE, FLAG, B(false)),
+    honoured(WEBHOOK_ON_VISITOR_MESSAGE, FLAG, B(false)),
+    honoured(WEBHOOK_ON_AGENT_MESSAGE, FLAG, B(false)),
+    honoured(WEBHOOK_ON_OFFLINE_MSG, FLAG, B(false)),
+    honoured(OFFLINE_EMAIL, TEXT, T("")),
+    honoured(WEBHOOK_URL, TEXT, T("")),
+    honoured(SECRET_TOKEN, TEXT, T("")),
+    honoured(TRANSCRIPT_EMAIL_SUBJECT, TEXT, T("")),
     honoured(FILE_UPLOAD_WHITE_LIST, TEXT, T("")),
     honoured(FILE_UPLOAD_BLACK_LIST, TEXT, T("image/svg+xml")),
-    later("Livechat_http_timeout", Kind::Int { min: 1, max: 60_000 }, I(5000)),
+    honoured(HTTP_TIMEOUT, Kind::Int { min: 1, max: 60_000 }, I(5000)),
     honoured(FILE_UPLOAD_MAX_SIZE, Kind::Int { min: 0, max: 1 << 30 }, I(104_857_600)),
 ];
 
@@ -180,6 +177,35 @@ pub const REGISTRATION_FORM_MESSAGE: &str = "Livechat_registration_form_message"
 pub const TRANSCRIPT_MESSAGE: &str = "Livechat_transcript_message";
 /// `Livechat_data_processing_consent_text`.
 pub const DATA_PROCESSING_CONSENT_TEXT: &str = "Livechat_data_processing_consent_text";
+
+/// `Livechat_enable_transcript`: visitors may have their chat mailed (with SMTP set up).
+pub const ENABLE_TRANSCRIPT: &str = "Livechat_enable_transcript";
+/// `Livechat_transcript_email_subject`: the transcript's subject when the visitor gives none.
+pub const TRANSCRIPT_EMAIL_SUBJECT: &str = "Livechat_transcript_email_subject";
+/// `Livechat_offline_email`: where offline messages go when their department has no e-mail.
+pub const OFFLINE_EMAIL: &str = "Livechat_offline_email";
+/// `Livechat_webhookUrl`: where webhooks go (empty: none are sent).
+pub const WEBHOOK_URL: &str = "Livechat_webhookUrl";
+/// `Livechat_secret_token`: the webhooks' token header and signing key.
+pub const SECRET_TOKEN: &str = "Livechat_secret_token";
+/// `Livechat_http_timeout`: how long one webhook delivery may take, in milliseconds.
+pub const HTTP_TIMEOUT: &str = "Livechat_http_timeout";
+/// `Livechat_webhook_on_start`.
+pub const WEBHOOK_ON_START: &str = "Livechat_webhook_on_start";
+/// `Livechat_webhook_on_chat_queued`.
+pub const WEBHOOK_ON_CHAT_QUEUED: &str = "Livechat_webhook_on_chat_queued";
+/// `Livechat_webhook_on_chat_taken`.
+pub const WEBHOOK_ON_CHAT_TAKEN: &str = "Livechat_webhook_on_chat_taken";
+/// `Livechat_webhook_on_forward`.
+pub const WEBHOOK_ON_FORWARD: &str = "Livechat_webhook_on_forward";
+/// `Livechat_webhook_on_close`.
+pub const WEBHOOK_ON_CLOSE: &str = "Livechat_webhook_on_close";
+/// `Livechat_webhook_on_visitor_message`.
+pub const WEBHOOK_ON_VISITOR_MESSAGE: &str = "Livechat_webhook_on_visitor_message";
+/// `Livechat_webhook_on_agent_message`.
+pub const WEBHOOK_ON_AGENT_MESSAGE: &str = "Livechat_webhook_on_agent_message";
+/// `Livechat_webhook_on_offline_msg`.
+pub const WEBHOOK_ON_OFFLINE_MSG: &str = "Livechat_webhook_on_offline_msg";
 
 /// `Livechat_Routing_Method`: [`AUTO_SELECTION`] or [`MANUAL_SELECTION`].
 pub const ROUTING_METHOD: &str = "Livechat_Routing_Method";
@@ -295,6 +321,15 @@ mod tests {
             FILE_UPLOAD_ENABLED,
             LIVECHAT_FILE_UPLOAD_ENABLED,
             FILE_UPLOAD_PROTECT_FILES,
+            ENABLE_TRANSCRIPT,
+            WEBHOOK_ON_START,
+            WEBHOOK_ON_CHAT_QUEUED,
+            WEBHOOK_ON_CHAT_TAKEN,
+            WEBHOOK_ON_FORWARD,
+            WEBHOOK_ON_CLOSE,
+            WEBHOOK_ON_VISITOR_MESSAGE,
+            WEBHOOK_ON_AGENT_MESSAGE,
+            WEBHOOK_ON_OFFLINE_MSG,
         ];
         let texts = [
             TITLE,
@@ -313,12 +348,17 @@ mod tests {
             ABANDONED_ROOMS_CLOSED_MESSAGE,
             FILE_UPLOAD_WHITE_LIST,
             FILE_UPLOAD_BLACK_LIST,
+            OFFLINE_EMAIL,
+            WEBHOOK_URL,
+            SECRET_TOKEN,
+            TRANSCRIPT_EMAIL_SUBJECT,
         ];
         let numbers = [
             AGENT_LEAVE_ACTION_TIMEOUT,
             MAX_CHATS_PER_AGENT,
             VISITOR_INACTIVITY_TIMEOUT,
             FILE_UPLOAD_MAX_SIZE,
+            HTTP_TIMEOUT,
         ];
         let choices = [ROUTING_METHOD, AGENT_LEAVE_ACTION];
         for id in flags {
@@ -344,7 +384,7 @@ mod tests {
     #[test]
     fn only_honoured_settings_are_found() {
         assert!(honoured_setting(LIVECHAT_ENABLED).is_some());
-        assert!(honoured_setting("Livechat_webhookUrl").is_none());
+        assert!(honoured_setting(WEBHOOK_URL).is_some());
         assert!(honoured_setting("livechat_enabled").is_none(), "ids are exact");
         assert!(honoured_setting("No_such_setting").is_none());
     }

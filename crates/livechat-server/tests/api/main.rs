@@ -37,6 +37,7 @@ mod timers;
 mod triggers;
 mod users;
 mod visitor;
+mod webhooks;
 mod widget;
 
 // The real SMTP server and webhook receiver of the e-mail and webhook tests, shared with the
@@ -307,6 +308,12 @@ impl TestApp {
             req = req.header(*name, *value);
         }
         Self::read(Method::GET, req.send().await.expect("request")).await
+    }
+
+    /// The body of a GET as text (`/metrics`).
+    pub async fn get_text(&self, path: &str) -> String {
+        let res = self.client.get(format!("{}{path}", self.base)).send().await.expect("request");
+        res.text().await.expect("a text body")
     }
 
     /// The room's history, newest first (one page of up to 100).

@@ -96,7 +96,7 @@ async fn agents_get_403_and_requests_without_valid_credentials_401() {
 }
 
 #[actix_web::test]
-async fn unknown_and_not_yet_honoured_ids_are_invalid_settings() {
+async fn unknown_and_flag_governed_ids_are_invalid_settings() {
     let app = TestApp::new().await;
     let admin = app.agent("root", "admin").await;
     let invalid = json!({"success": false, "error": "error-invalid-setting"});
@@ -105,8 +105,6 @@ async fn unknown_and_not_yet_honoured_ids_are_invalid_settings() {
         "No_such_setting",
         // Exact ids only.
         "livechat_enabled",
-        // In SPEC section 15, but what it governs does not exist yet.
-        "Livechat_webhookUrl",
         // A command-line flag governs this (`--message-max-chars`).
         "Livechat_message_character_limit",
     ] {

@@ -61,6 +61,28 @@ pub struct Config {
     /// The room's place in its queue, while it waits for an agent.
     #[serde(rename = "queueInfo", default, skip_serializing_if = "Option::is_none")]
     pub queue_info: Option<QueueInfo>,
+    /// What the rating screen asks (`livechat/room.survey`).
+    #[serde(default)]
+    pub survey: Survey,
+}
+
+/// The survey's items and the values each takes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct Survey {
+    /// The items.
+    pub items: Vec<String>,
+    /// Their values.
+    pub values: Vec<String>,
+}
+
+impl Default for Survey {
+    fn default() -> Self {
+        Self {
+            items: super::survey::ITEMS.map(str::to_owned).to_vec(),
+            values: super::survey::VALUES.map(str::to_owned).to_vec(),
+        }
+    }
 }
 
 impl Endpoint for Request {

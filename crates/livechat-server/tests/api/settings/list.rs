@@ -37,8 +37,9 @@ async fn an_admin_lists_every_offered_setting_with_its_value() {
     assert_eq!(value("Livechat_title"), Some(json!("Help desk")));
     assert_eq!(value("Livechat_enabled"), Some(json!(false)));
     assert_eq!(value("Livechat_Routing_Method"), Some(json!("Auto_Selection")));
-    // Settings not offered yet are not listed.
-    assert_eq!(value("Livechat_webhookUrl"), None);
+    assert_eq!(value("Livechat_webhookUrl"), Some(json!("")));
+    // Settings a command-line flag governs are not listed.
+    assert_eq!(value("Livechat_message_character_limit"), None);
 
     // The default page holds them all too.
     let default = get_as(&app, &admin, LIST).await.ok();
