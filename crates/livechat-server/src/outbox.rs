@@ -115,7 +115,7 @@ pub fn start(state: Weak<AppState>) {
                 }
             }
             released = true;
-            if backlog_read.is_none_or(|at| at.elapsed() >= BACKLOG_EVERY) {
+            if backlog_read.map_or(true, |at| at.elapsed() >= BACKLOG_EVERY) {
                 backlog_read = Some(std::time::Instant::now());
                 read_backlog(&state).await;
             }

@@ -633,21 +633,6 @@ fixed_statement!(History, |this, out, _pg| {
     out.push_bind_param::<BigInt, _>(&this.offset)?;
 });
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_insert_column_list_is_the_schemas() {
-        let names = message_column_names();
-        let listed: Vec<&str> = names.split(", ").collect();
-        assert_eq!(listed.len(), 16, "{names}");
-        assert_eq!(&listed[..4], ["\"id\"", "\"rid\"", "\"msg\"", "\"ts\""], "{names}");
-        assert_eq!(listed.last(), Some(&"\"data\""), "{names}");
-        assert!(!names.contains("messages") && !names.contains("--"), "{names}");
-    }
-}
-
 /// The conversation of room `rid` as webhooks and transcripts carry it: its messages that
 /// are not deleted and either not system messages or its `livechat-close` message, the
 /// newest `limit` of them, oldest first.
@@ -672,4 +657,19 @@ pub fn count_kind(conn: &mut DbConn, rid: &str, kind: &str) -> Result<i64> {
         .count()
         .get_result(conn)
         .map_err(Into::into)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_insert_column_list_is_the_schemas() {
+        let names = message_column_names();
+        let listed: Vec<&str> = names.split(", ").collect();
+        assert_eq!(listed.len(), 16, "{names}");
+        assert_eq!(&listed[..4], ["\"id\"", "\"rid\"", "\"msg\"", "\"ts\""], "{names}");
+        assert_eq!(listed.last(), Some(&"\"data\""), "{names}");
+        assert!(!names.contains("messages") && !names.contains("--"), "{names}");
+    }
 }

@@ -5,6 +5,7 @@
 mod access;
 mod access_matrix;
 mod accounts;
+mod after_chat;
 mod agent;
 mod bad_input;
 mod bounds;
@@ -448,4 +449,12 @@ impl Drop for TestApp {
         // Sends the stop command at once; the workers wind down on their own.
         drop(self.handle.stop(false));
     }
+}
+
+/// The value of the series `name` (with its labels) in Prometheus text `metrics`.
+pub fn metric(metrics: &str, name: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or(f64::NAN)
 }

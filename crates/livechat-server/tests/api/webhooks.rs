@@ -8,7 +8,7 @@ use livechat_sdk::webhook::{verify, DEFAULT_TOLERANCE};
 use serde_json::{json, Value};
 
 use super::agent::{post_as, reply, set_status};
-use super::{AgentSession, TestApp};
+use super::{metric, AgentSession, TestApp};
 use crate::receiver::{Answer, Received, Receiver};
 
 /// Longest a test waits for deliveries (a loaded machine included).
@@ -101,7 +101,10 @@ async fn each_event_arrives_in_commit_order_signed_and_without_the_visitor_token
         assert_signed(request);
         ids.push(request.header("x-livechat-delivery").expect("delivery id").to_owned());
         assert_eq!(body["_id"], rid.as_str());
-        assert_eq!(body["visitor"]["username"].as_str().map(|u| u.starts_with("guest")), Some(true));
+        assert_eq!(
+            body["visitor"]["username"].as_str().map(|u| u.starts_with("guest")),
+            Some(true)
+        );
         assert!(body["visitor"].get("token").is_none(), "the token went out: {body}");
         assert!(!String::from_utf8_lossy(&request.body).contains(token), "{body}");
     }
@@ -218,7 +221,10 @@ async fn a_failing_receiver_gets_one_delivery_id_until_it_answers_2xx_and_a_4xx_
     loop {
         let metrics = app.get_text("/metrics").await;
         if metric(&metrics, "livechat_outbox_failed_total{channel=\"webhook\"}") == 1.0 {
-            assert_eq!(metric(&metrics, "livechat_outbox_delivered_total{channel=\"webhook\"}"), 1.0);
+            assert_eq!(
+                metric(&metrics, "livechat_outbox_delivered_total{channel=\"webhook\"}"),
+                1.0
+            );
             assert_eq!(metric(&metrics, "livechat_outbox_retried_total{channel=\"webhook\"}"), 2.0);
             break;
         }
@@ -290,12 +296,4 @@ async fn webhook_test_sends_a_signed_sample_and_reports_the_receivers_answer() {
     post_as(&app, &admin, path, json!({})).await.assert_error("error-invalid-webhook-response");
     assert_eq!(post_as(&app, &agent, path, json!({})).await.status, 403);
     assert_eq!(receiver.requests().len(), 2, "an agent's test was sent");
-}
-
-/// The value of the series `name` (with its labels) in Prometheus text `metrics`.
-fn metric(metrics: &str, name: &str) -> f64 {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
-        .unwrap_or(f64::NAN)
 }
