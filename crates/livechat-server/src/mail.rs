@@ -229,7 +229,7 @@ mod tests {
         );
         assert_eq!(
             mail.subject,
-            "Livechat offline message from Ann  Bcc: x@example.com: Please call me back t"
+            "Livechat offline message from Ann  Bcc: x@example.com: Please call me back"
         );
         assert_eq!(mail.reply_to.as_deref(), Some("ann@example.com"));
     }

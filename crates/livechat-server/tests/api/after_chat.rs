@@ -266,10 +266,10 @@ async fn the_call_status_is_stored_on_the_visitors_own_room_only() {
         app.post(CALL_STATUS, status(&rid)).await.ok(),
         json!({"success": true, "callStatus": "ringing"})
     );
-    app.post(CALL_STATUS, status(&other_rid)).await.assert_error("invalid-room");
+    app.post(CALL_STATUS, status(&other_rid)).await.assert_visitor_error("invalid-room");
     let stranger = json!({"token": "nobody-has-this-token", "rid": rid, "callStatus": "ended",
         "callId": "c1"});
-    app.post(CALL_STATUS, stranger).await.assert_error("invalid-token");
+    app.post(CALL_STATUS, stranger).await.assert_visitor_error("invalid-token");
     let rooms = super::agent::rooms(&app, &manager, "").await;
     let status_of = |id: &str| {
         rooms["rooms"]

@@ -18,7 +18,11 @@ pub struct Request {
     /// Where to send it.
     pub email: String,
     /// The subject (default: `Livechat_transcript_email_subject`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::de::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub subject: Option<String>,
 }
 

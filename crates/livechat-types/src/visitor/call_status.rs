@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Endpoint, Method, RoomId, VisitorToken};
+use crate::{Endpoint, ErrorStyle, Method, RoomId, VisitorToken};
 
 /// Body of a call-status request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,5 +35,6 @@ pub struct Response {
 impl Endpoint for Request {
     const METHOD: Method = Method::Post;
     const ROUTE: &'static str = "/api/v1/livechat/visitor.callStatus";
+    const ERRORS: ErrorStyle = ErrorStyle::Bracketed;
     type Response = Response;
 }

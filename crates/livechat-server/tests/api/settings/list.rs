@@ -41,9 +41,10 @@ async fn an_admin_lists_every_offered_setting_with_its_value() {
     // Settings a command-line flag governs are not listed.
     assert_eq!(value("Livechat_message_character_limit"), None);
 
-    // The default page holds them all too.
+    // The default page holds the first 50.
     let default = get_as(&app, &admin, LIST).await.ok();
-    assert_eq!(default, body);
+    assert_eq!(ids(&default), ids(&body)[..50]);
+    assert_eq!(default["total"], body["total"]);
 }
 
 #[actix_web::test]
@@ -67,7 +68,7 @@ async fn the_list_comes_in_pages() {
     assert_eq!((ids(&past).len(), &past["count"], &past["total"]), (0, &json!(0), &json!(total)));
     // A size of 0 means the default; a huge one is clamped.
     let zero = get_as(&app, &admin, &format!("{LIST}?count=0")).await.ok();
-    assert_eq!(ids(&zero), every);
+    assert_eq!(ids(&zero), every[..50]);
     let huge = get_as(&app, &admin, &format!("{LIST}?count=99999999999999999999")).await.ok();
     assert_eq!(ids(&huge), every);
 
