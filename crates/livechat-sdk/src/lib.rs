@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod after_chat;
 mod agent;
 mod canned;
 mod client;

@@ -1,6 +1,7 @@
 //! The SDK scenario suite against a real server. Run it with `cargo xtask e2e`, which
 //! starts the server binary on a fresh database and sets `LIVECHAT_E2E_URL`.
 
+mod after_chat;
 mod agent;
 mod departments;
 mod errors;
@@ -19,6 +20,9 @@ mod workflow;
 #[path = "../cluster/process.rs"]
 #[allow(dead_code)]
 mod process;
+// The webhook receiver the server's own tests use.
+#[path = "../../../livechat-server/tests/support/receiver.rs"]
+mod receiver;
 #[path = "../common/secrets.rs"]
 mod secrets;
 pub use secrets::record_secret;
