@@ -21,7 +21,7 @@ use std::time::Duration;
 use rand::Rng as _;
 use tokio::sync::{Notify, Semaphore};
 
-use crate::db::outbox::{Channel, DeliveryRow, NewDelivery};
+use crate::db::outbox::{Channel, DeliveryRow, Failure, NewDelivery};
 use crate::db::{self, Backend, DbConn, Key};
 use crate::settings::{registry, Values};
 use crate::AppState;
@@ -250,7 +250,7 @@ async fn settle(state: &Arc<AppState>, row: &DeliveryRow, outcome: Outcome) {
             );
             state
                 .write(Key::Outbox(seq), move |conn: &mut DbConn| {
-                    db::outbox::retry_at(conn, seq, next, &error)
+                    db::outbox::attempt_failed(conn, seq, Failure::RetryAt(next), &error)
                 })
                 .await
         }
@@ -262,7 +262,7 @@ async fn settle(state: &Arc<AppState>, row: &DeliveryRow, outcome: Outcome) {
             );
             state
                 .write(Key::Outbox(seq), move |conn: &mut DbConn| {
-                    db::outbox::failed(conn, seq, now, &error)
+                    db::outbox::attempt_failed(conn, seq, Failure::FinalAt(now), &error)
                 })
                 .await
         }

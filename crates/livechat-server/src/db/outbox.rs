@@ -123,28 +123,30 @@ pub fn delivered(conn: &mut DbConn, seq: i64) -> Result<()> {
     Ok(())
 }
 
-/// Delivery `seq` failed for now: it is tried again at `next`, by any instance.
-pub fn retry_at(conn: &mut DbConn, seq: i64, next: i64, error: &str) -> Result<()> {
+/// What a failed attempt leaves: a row tried again at a time, or one given up on at a time.
+#[derive(Clone, Copy, Debug)]
+pub enum Failure {
+    /// Tried again at this time, by any instance.
+    RetryAt(i64),
+    /// Given up on at this time: kept, with its error, and never tried again.
+    FinalAt(i64),
+}
+
+/// Attempt `attempts + 1` of delivery `seq` failed with `error`: its lease ends, and it is
+/// rescheduled or given up on as `failure` says.
+pub fn attempt_failed(conn: &mut DbConn, seq: i64, failure: Failure, error: &str) -> Result<()> {
+    // A row given up on is never due again; its time says when that was.
+    let (next, failed_at) = match failure {
+        Failure::RetryAt(next) => (next, None),
+        Failure::FinalAt(at) => (at, Some(at)),
+    };
     diesel::update(outbox::table.find(seq).filter(outbox::failed_at.is_null()))
         .set((
             outbox::attempts.eq(outbox::attempts + 1),
             outbox::next_attempt_at.eq(next),
             outbox::lease_owner.eq(None::<String>),
             outbox::lease_until.eq(None::<i64>),
-            outbox::last_error.eq(error),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Delivery `seq` failed for good at `at`: it is kept, with its error, and never tried again.
-pub fn failed(conn: &mut DbConn, seq: i64, at: i64, error: &str) -> Result<()> {
-    diesel::update(outbox::table.find(seq).filter(outbox::failed_at.is_null()))
-        .set((
-            outbox::attempts.eq(outbox::attempts + 1),
-            outbox::failed_at.eq(at),
-            outbox::lease_owner.eq(None::<String>),
-            outbox::lease_until.eq(None::<i64>),
+            outbox::failed_at.eq(failed_at),
             outbox::last_error.eq(error),
         ))
         .execute(conn)?;

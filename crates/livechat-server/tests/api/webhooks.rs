@@ -25,7 +25,7 @@ const ALL_EVENTS: [&str; 8] = [
     "Livechat_webhook_on_offline_msg",
 ];
 
-/// A server that retries after about 100 ms and waits 1 s for a receiver.
+/// A server that retries after about 100 ms (the receiver is given 3 s: [`hook_up`]).
 async fn app() -> TestApp {
     TestApp::with_config(|config| config.outbox_retry_base_ms = Some(100)).await
 }
@@ -39,7 +39,7 @@ async fn set(app: &TestApp, admin: &AgentSession, id: &str, value: Value) {
 async fn hook_up(app: &TestApp, admin: &AgentSession, receiver: &Receiver, events: &[&str]) {
     set(app, admin, "Livechat_webhookUrl", json!(receiver.url())).await;
     set(app, admin, "Livechat_secret_token", json!(SECRET)).await;
-    set(app, admin, "Livechat_http_timeout", json!(1000)).await;
+    set(app, admin, "Livechat_http_timeout", json!(3000)).await;
     for event in events {
         set(app, admin, event, json!(true)).await;
     }
@@ -194,7 +194,7 @@ async fn a_queued_room_a_forward_and_an_offline_message_have_their_events() {
 #[actix_web::test]
 async fn a_failing_receiver_gets_one_delivery_id_until_it_answers_2xx_and_a_4xx_is_final() {
     let receiver = Receiver::start();
-    receiver.respond(vec![Answer::Status(500), Answer::Hang(Duration::from_secs(5))]);
+    receiver.respond(vec![Answer::Status(500), Answer::Hang(Duration::from_secs(10))]);
     let app = app().await;
     let admin = app.agent("root", "admin").await;
     hook_up(&app, &admin, &receiver, &["Livechat_webhook_on_offline_msg"]).await;
